@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One pipeline, one module per stage (see README "Layout"):
+// CPcap → Capture → Dissect → Flows → Report → callpath. Wire holds the shared byte-level types.
+let package = Package(
+    name: "callpath",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "callpath", targets: ["callpath"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "Wire"),
+        .target(name: "Capture", dependencies: ["CPcap", "Wire"]),
+        .target(name: "Dissect", dependencies: ["Wire"]),
+        .target(name: "Flows", dependencies: ["Wire", "Dissect"]),
+        .target(name: "Pipeline", dependencies: ["Capture", "Dissect", "Flows", "Wire"]),
+        .target(name: "Report", dependencies: ["Wire", "Flows"]),
+        .executableTarget(
+            name: "callpath",
+            dependencies: [
+                "Capture", "Dissect", "Flows", "Pipeline", "Report",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "DissectTests", dependencies: ["Dissect", "Wire"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "Dissect", "Wire"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Flows", "Capture", "Wire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["callpath"]),
+    ]
+)

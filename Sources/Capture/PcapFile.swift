@@ -1,0 +1,138 @@
+import CPcap
+import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An offline capture (pcap or pcapng) opened through libpcap with nanosecond timestamps.
+///
+/// The instance owns its `pcap_t`; packet bytes handed to `forEachPacket` are libpcap's own buffer
+/// and are valid only inside the callback: nothing is copied.
+public final class PcapFile {
+    private let handle: OpaquePointer
+    public let path: String
+    public let linkType: LinkType
+    public let isPcapNG: Bool
+    /// Frames handed out so far.
+    public private(set) var packetsRead = 0
+    /// For classic pcap: the byte offset where the next record starts (24-byte file header, then
+    /// 16-byte record headers), so a cut-off file can be reported precisely.
+    private var nextRecordOffset: Int64 = 24
+
+    public init(path: String) throws(CaptureError) {
+        self.path = path
+        if let problem = Self.problemOpening(path) { throw problem }
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let opened = pcap_open_offline_with_tstamp_precision(
+            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        guard let opened else {
+            let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw Self.classifyOpenFailure(path: path, reason: reason)
+        }
+        handle = opened
+        linkType = LinkType(rawValue: pcap_datalink(opened))
+        isPcapNG = Self.readMagic(path) == 0x0A0D_0D0A
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Calls `body` for every frame in file order. Throws `.truncated` when the file ends inside a
+    /// record (after every complete record was delivered) and `.read` on other libpcap errors.
+    public func forEachPacket(_ body: (PacketMeta, UnsafeRawBufferPointer) -> Void) throws(CaptureError) {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            let status = pcap_next_ex(handle, &header, &data)
+            if status == 1, let header, let data {
+                let h = header.pointee
+                packetsRead &+= 1
+                nextRecordOffset &+= 16 &+ Int64(h.caplen)
+                // Classic pcap stores seconds as an unsigned 32-bit field (good until 2106), which
+                // libpcap hands out sign-extended; Wireshark reads it unsigned, and so do we.
+                let seconds = isPcapNG ? Int64(h.ts.tv_sec) : Int64(UInt32(truncatingIfNeeded: h.ts.tv_sec))
+                // With PCAP_TSTAMP_PRECISION_NANO libpcap stores nanoseconds in tv_usec.
+                let meta = PacketMeta(
+                    frame: packetsRead,
+                    timestamp: Timestamp(seconds: seconds, nanoseconds: Int64(h.ts.tv_usec)),
+                    capturedLength: Int(h.caplen), wireLength: Int(h.len))
+                body(meta, UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+            } else if status == PCAP_ERROR_BREAK {
+                return
+            } else if status == 0 {
+                continue
+            } else {
+                throw readFailure(String(cString: pcap_geterr(handle)))
+            }
+        }
+    }
+
+    private func readFailure(_ reason: String) -> CaptureError {
+        let lowered = reason.lowercased()
+        if lowered.contains("truncated") || lowered.contains("but the file ends") || lowered.contains("only got") {
+            let offset: Int64 = isPcapNG ? currentFileOffset() : nextRecordOffset
+            return CaptureError(
+                code: .truncated,
+                message: "\(path): capture is cut off mid-record at byte \(offset), after \(packetsRead) complete "
+                    + "packets (libpcap: \(reason)); results cover those packets; the file was probably copied "
+                    + "while still being written: copy it again once the capture has stopped")
+        }
+        if lowered.contains("different from the type of the first interface") {
+            return CaptureError(
+                code: .unsupportedLinkType,
+                message: "\(path): interfaces with different link types in one pcapng (libpcap: \(reason)); "
+                    + "split it per interface with `editcap -T` or `tshark -r FILE -w OUT -Y frame.interface_id==N`")
+        }
+        return CaptureError(code: .read, message: "\(path): read error after \(packetsRead) packets: \(reason)")
+    }
+
+    private func currentFileOffset() -> Int64 {
+        guard let file = pcap_file(handle) else { return -1 }
+        return Int64(ftello(file))
+    }
+
+    private static func problemOpening(_ path: String) -> CaptureError? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT {
+                return CaptureError(code: .fileNotFound, message: "\(path): no such file; check the path")
+            }
+            return CaptureError(
+                code: .unreadable, message: "\(path): cannot access: \(String(cString: strerror(errno)))")
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            return CaptureError(
+                code: .unreadable, message: "\(path): is a directory; give a .pcap or .pcapng file inside it")
+        }
+        guard access(path, R_OK) == 0 else {
+            return CaptureError(
+                code: .unreadable,
+                message: "\(path): permission denied; make it readable (chmod a+r) or run as its owner")
+        }
+        return nil
+    }
+
+    private static func classifyOpenFailure(path: String, reason: String) -> CaptureError {
+        let lowered = reason.lowercased()
+        if lowered.contains("unknown file format") || lowered.contains("bad dump file format")
+            || lowered.contains("not a pcap") || lowered.contains("too short") || lowered.contains("truncated dump file")
+            || lowered.contains("version")
+        {
+            return CaptureError(
+                code: .notACapture,
+                message: "\(path): not a pcap or pcapng capture (libpcap: \(reason)); save it from Wireshark "
+                    + "as pcapng, or convert it with `editcap -F pcapng IN OUT`")
+        }
+        return CaptureError(code: .unreadable, message: "\(path): cannot open: \(reason)")
+    }
+
+    private static func readMagic(_ path: String) -> UInt32 {
+        guard let file = fopen(path, "rb") else { return 0 }
+        defer { fclose(file) }
+        var magic: UInt32 = 0
+        guard fread(&magic, 4, 1, file) == 1 else { return 0 }
+        return UInt32(bigEndian: magic)
+    }
+}

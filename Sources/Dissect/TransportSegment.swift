@@ -1,0 +1,34 @@
+import Wire
+
+/// One UDP or TCP header found in a frame, with the bytes that follow it.
+/// A frame can yield several (the outer and inner packets of a tunnel); `tunnelDepth` counts
+/// how many tunnel layers enclose this one (0 = outermost).
+public struct TransportSegment {
+    public var transport: Transport
+    public var source: Endpoint
+    public var destination: Endpoint
+    /// The captured payload bytes; valid only during the callback that received the segment.
+    public var payload: UnsafeRawBufferPointer
+    public var tcp: TCPHeader?
+    public var tunnelDepth: Int
+    /// Set for a datagram that arrived in IP fragments: only its header was kept.
+    public var reassembled: Bool
+}
+
+/// Per-capture counts of what the decoder saw; nothing is ever silently dropped.
+public struct DecodeCounters: Sendable, Equatable {
+    public var frames = 0
+    public var ipv4 = 0
+    public var ipv6 = 0
+    public var udp = 0
+    public var tcp = 0
+    public var icmp = 0
+    public var ipFragments = 0
+    public var tunnelled = 0
+    /// Frames whose link layer carries something other than IP (ARP, LLDP, …).
+    public var nonIP = 0
+    /// Frames cut off by the snaplen or holding impossible field values.
+    public var malformed = 0
+
+    public init() {}
+}

@@ -1,0 +1,100 @@
+import Dissect
+import Wire
+
+/// Counts UDP and TCP conversations as frames stream past; memory grows with conversations, not
+/// with packets.
+///
+/// TCP conversations follow Wireshark's stream rule: a SYN (without ACK) whose sequence number
+/// differs from the first one seen in that direction starts a new conversation on the same ports.
+public struct ConversationTable {
+    /// Conversations in order of their first frame.
+    public private(set) var conversations: [Conversation] = []
+    /// The first frame's timestamp: Wireshark's reference for relative times.
+    public private(set) var origin: Timestamp?
+
+    private var index: [Key: Int] = [:]
+    /// Beside each conversation: the first TCP sequence number seen from A and from B.
+    private var tcpBaseSequences: [TCPBaseSequences] = []
+
+    struct TCPBaseSequences {
+        var fromA: UInt32? = nil
+        var fromB: UInt32? = nil
+    }
+
+    /// A direction-free key: the smaller endpoint first.
+    struct Key: Hashable {
+        let low: Endpoint
+        let high: Endpoint
+        let transport: Transport
+
+        init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint) {
+            self.transport = transport
+            if y < x { (low, high) = (y, x) } else { (low, high) = (x, y) }
+        }
+
+        // One cheap mixed word per key instead of hashing every field (the hot loop's main cost).
+        func hash(into hasher: inout Hasher) {
+            var word = low.address.low &* 0x9E37_79B9_7F4A_7C15
+            word ^= high.address.low &* 0xC2B2_AE3D_27D4_EB4F
+            word ^= (low.address.high ^ (high.address.high << 17 | high.address.high >> 47)) &* 0x1656_67B1_9E37_79F9
+            word ^= UInt64(low.port) << 48 | UInt64(high.port) << 32 | (transport == .tcp ? 1 : 0)
+            hasher.combine(word)
+        }
+    }
+
+    public init() {}
+
+    /// Notes the start of a frame, so relative times match Wireshark's even for frames with no
+    /// transport layer.
+    public mutating func noteFrame(at time: Timestamp) {
+        if origin == nil { origin = time }
+    }
+
+    /// Counts one transport header found in a frame of `wireLength` bytes.
+    public mutating func add(_ segment: TransportSegment, wireLength: Int, at time: Timestamp) {
+        let key = Key(segment.transport, segment.source, segment.destination)
+        var position = index[key]
+        if let existing = position, segment.transport == .tcp, let tcp = segment.tcp {
+            if startsNewTCPStream(existing, tcp, fromA: conversations[existing].a == segment.source) {
+                position = nil
+            }
+        }
+        guard let position else {
+            let created = conversations.count
+            var conversation = Conversation(
+                transport: segment.transport, a: segment.source, b: segment.destination, first: time, last: time)
+            conversation.framesAToB = 1
+            conversation.bytesAToB = wireLength
+            conversations.append(conversation)
+            index[key] = created
+            tcpBaseSequences.append(TCPBaseSequences(fromA: segment.tcp?.sequence))
+            return
+        }
+        let fromA = conversations[position].a == segment.source && conversations[position].b == segment.destination
+        conversations.withUnsafeMutableBufferPointer { all in
+            if fromA {
+                all[position].framesAToB &+= 1
+                all[position].bytesAToB &+= wireLength
+            } else {
+                all[position].framesBToA &+= 1
+                all[position].bytesBToA &+= wireLength
+            }
+            if time > all[position].last {
+                all[position].last = time
+            } else if time < all[position].first {
+                all[position].first = time
+            }
+        }
+        if let tcp = segment.tcp {
+            if fromA, tcpBaseSequences[position].fromA == nil { tcpBaseSequences[position].fromA = tcp.sequence }
+            if !fromA, tcpBaseSequences[position].fromB == nil { tcpBaseSequences[position].fromB = tcp.sequence }
+        }
+    }
+
+    private func startsNewTCPStream(_ position: Int, _ tcp: TCPHeader, fromA: Bool) -> Bool {
+        guard tcp.flags.contains(.syn), !tcp.flags.contains(.ack) else { return false }
+        let bases = tcpBaseSequences[position]
+        guard let base = fromA ? bases.fromA : bases.fromB else { return false }
+        return base != tcp.sequence
+    }
+}
