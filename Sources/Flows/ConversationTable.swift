@@ -12,34 +12,13 @@ public struct ConversationTable {
     /// The first frame's timestamp: Wireshark's reference for relative times.
     public private(set) var origin: Timestamp?
 
-    private var index: [Key: Int] = [:]
+    private var index = EndpointPairIndex()
     /// Beside each conversation: the first TCP sequence number seen from A and from B.
     private var tcpBaseSequences: [TCPBaseSequences] = []
 
     struct TCPBaseSequences {
         var fromA: UInt32? = nil
         var fromB: UInt32? = nil
-    }
-
-    /// A direction-free key: the smaller endpoint first.
-    struct Key: Hashable {
-        let low: Endpoint
-        let high: Endpoint
-        let transport: Transport
-
-        init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint) {
-            self.transport = transport
-            if y < x { (low, high) = (y, x) } else { (low, high) = (x, y) }
-        }
-
-        // One cheap mixed word per key instead of hashing every field (the hot loop's main cost).
-        func hash(into hasher: inout Hasher) {
-            var word = low.address.low &* 0x9E37_79B9_7F4A_7C15
-            word ^= high.address.low &* 0xC2B2_AE3D_27D4_EB4F
-            word ^= (low.address.high ^ (high.address.high << 17 | high.address.high >> 47)) &* 0x1656_67B1_9E37_79F9
-            word ^= UInt64(low.port) << 48 | UInt64(high.port) << 32 | (transport == .tcp ? 1 : 0)
-            hasher.combine(word)
-        }
     }
 
     public init() {}
@@ -52,8 +31,8 @@ public struct ConversationTable {
 
     /// Counts one transport header found in a frame of `wireLength` bytes.
     public mutating func add(_ segment: TransportSegment, wireLength: Int, at time: Timestamp) {
-        let key = Key(segment.transport, segment.source, segment.destination)
-        var position = index[key]
+        let key = EndpointPairIndex.Key(segment.transport, segment.source, segment.destination)
+        var position = index.value(for: key)
         if let existing = position, segment.transport == .tcp, let tcp = segment.tcp {
             if startsNewTCPStream(existing, tcp, fromA: conversations[existing].a == segment.source) {
                 position = nil
@@ -66,7 +45,7 @@ public struct ConversationTable {
             conversation.framesAToB = 1
             conversation.bytesAToB = wireLength
             conversations.append(conversation)
-            index[key] = created
+            index.set(created, for: key)
             tcpBaseSequences.append(TCPBaseSequences(fromA: segment.tcp?.sequence))
             return
         }

@@ -15,7 +15,7 @@ public struct ByteCursor {
     @inlinable public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// Reads a big-endian integer and moves past it.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
         let width = MemoryLayout<T>.size
         guard remaining >= width else { throw DecodeError.truncated(at: offset, wanted: width) }
@@ -24,7 +24,7 @@ public struct ByteCursor {
     }
 
     /// Reads a little-endian integer (pcap headers of some link types, DLT_NULL).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLittleEndian<T: FixedWidthInteger>(_: T.Type = T.self) throws(DecodeError) -> T {
         let width = MemoryLayout<T>.size
         guard remaining >= width else { throw DecodeError.truncated(at: offset, wanted: width) }
@@ -33,7 +33,7 @@ public struct ByteCursor {
     }
 
     /// A big-endian integer `distance` bytes ahead, without moving.
-    @inlinable
+    @inlinable @inline(__always)
     public func peek<T: FixedWidthInteger>(_: T.Type = T.self, at distance: Int = 0) throws(DecodeError) -> T {
         let width = MemoryLayout<T>.size
         guard distance >= 0, remaining >= width, remaining &- width >= distance else {
@@ -43,7 +43,7 @@ public struct ByteCursor {
     }
 
     /// The next `count` bytes as their own cursor: a sub-parser cannot run past its record.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func take(_ count: Int) throws(DecodeError) -> ByteCursor {
         guard count >= 0, remaining >= count else { throw DecodeError.truncated(at: offset, wanted: count) }
         defer { position &+= count }
@@ -51,7 +51,7 @@ public struct ByteCursor {
     }
 
     /// Up to `count` bytes (fewer when the capture was cut short), as their own cursor.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func takeAtMost(_ count: Int) -> ByteCursor {
         let n = Swift.max(0, Swift.min(count, remaining))
         defer { position &+= n }
@@ -59,19 +59,19 @@ public struct ByteCursor {
     }
 
     /// Everything not read yet.
-    @inlinable
+    @inlinable @inline(__always)
     public var rest: ByteCursor {
         ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[Swift.min(offset, bytes.count)...]))
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func skip(_ count: Int) throws(DecodeError) {
         guard count >= 0, remaining >= count else { throw DecodeError.truncated(at: offset, wanted: count) }
         position &+= count
     }
 
     /// Tries `body`; on failure the cursor stays where it was.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func attempt<R>(_ body: (inout ByteCursor) throws(DecodeError) -> R) -> R? {
         var trial = self
         do {

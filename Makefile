@@ -1,0 +1,48 @@
+# callpath — build, demo, test and benchmark. `make demo` and `make test` set up a fresh Debian
+# machine that has the Swift toolchain (they install libpcap-dev with apt-get when it is missing).
+
+SWIFT        ?= swift
+SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+RELEASE_BIN  := .build/release/callpath
+DEMO_CAPTURE := Captures/novpn-srflx/novpn-srflx.pcapng
+
+.PHONY: all deps build demo test bench lint format captures clean
+
+all: build
+
+## deps: install libpcap-dev when pkg-config cannot find libpcap
+deps:
+	@pkg-config --exists libpcap 2>/dev/null || { \
+	  echo "libpcap not found by pkg-config: installing libpcap-dev with apt-get"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpcap-dev pkg-config; }
+
+## build: release build of the callpath executable
+build: deps
+	$(SWIFT) build -c release --product callpath
+
+## demo: build, then show the conversations of a call captured in the project's own test field
+demo: build
+	$(RELEASE_BIN) conversations $(DEMO_CAPTURE)
+
+## test: build and run the whole suite (tests that need ../shared or root skip with a reason)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: callpath vs a bare libpcap loop vs tshark on a generated capture of 2+ million packets
+bench: build
+	bash bench/run.sh
+
+## lint: swift-format with the project's rules
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests
+
+format:
+	$(SWIFT) format -i -r Sources Tests
+
+## captures: rebuild Captures/ from the real test field (root and network namespaces needed)
+captures:
+	bash Captures/testbed/make-captures.sh
+
+clean:
+	rm -rf .build bench/out

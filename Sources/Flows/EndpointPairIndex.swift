@@ -1,0 +1,80 @@
+import Wire
+
+/// An open-addressing hash index from a direction-free endpoint pair to a row number.
+///
+/// The conversation and flow tables look up every packet; Swift's `Dictionary` hashes keys with
+/// SipHash, which costs more than the rest of the decode. Keys here are hashed with one
+/// multiply-xorshift over their words (collisions only cost probes, never correctness; an
+/// attacker can at worst slow the table to a linear probe). Grows at 50% load.
+public struct EndpointPairIndex {
+    public struct Key: Hashable, Sendable {
+        public let low: Endpoint
+        public let high: Endpoint
+        public let transport: Transport
+
+        /// Orders the two endpoints, so both directions of a flow find one key.
+        @inlinable
+        public init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint) {
+            self.transport = transport
+            if y < x { (low, high) = (y, x) } else { (low, high) = (x, y) }
+        }
+
+        @inlinable
+        var mixed: UInt64 {
+            var word = low.address.low &* 0x9E37_79B9_7F4A_7C15
+            word ^= high.address.low &* 0xC2B2_AE3D_27D4_EB4F
+            word ^= (low.address.high ^ (high.address.high << 17 | high.address.high >> 47)) &* 0x1656_67B1_9E37_79F9
+            word ^= UInt64(low.port) << 48 | UInt64(high.port) << 32 | (transport == .tcp ? 1 : 0)
+            word ^= word >> 29
+            word &*= 0xBF58_476D_1CE4_E5B9
+            return word ^ (word >> 32)
+        }
+    }
+
+    @usableFromInline var keys: [Key?]
+    @usableFromInline var values: [Int]
+    @usableFromInline var mask: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = Array(repeating: nil, count: size)
+        values = Array(repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    /// The row stored for `key`, if any.
+    @inlinable
+    public func value(for key: Key) -> Int? {
+        var slot = Int(truncatingIfNeeded: key.mixed) & mask
+        while let stored = keys[slot] {
+            if stored == key { return values[slot] }
+            slot = (slot &+ 1) & mask
+        }
+        return nil
+    }
+
+    /// Stores `value` for `key`, replacing any earlier value.
+    public mutating func set(_ value: Int, for key: Key) {
+        if (count &+ 1) &* 2 > keys.count { grow() }
+        var slot = Int(truncatingIfNeeded: key.mixed) & mask
+        while let stored = keys[slot] {
+            if stored == key {
+                values[slot] = value
+                return
+            }
+            slot = (slot &+ 1) & mask
+        }
+        keys[slot] = key
+        values[slot] = value
+        count &+= 1
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, values)
+        var bigger = EndpointPairIndex(capacity: keys.count)
+        for (key, value) in old { if let key { bigger.set(value, for: key) } }
+        self = bigger
+    }
+}
