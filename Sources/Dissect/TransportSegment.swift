@@ -13,6 +13,19 @@ public struct TransportSegment {
     public var tunnelDepth: Int
     /// Set for a datagram that arrived in IP fragments: only its header was kept.
     public var reassembled: Bool
+
+    public init(
+        transport: Transport, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer,
+        tcp: TCPHeader?, tunnelDepth: Int, reassembled: Bool
+    ) {
+        self.transport = transport
+        self.source = source
+        self.destination = destination
+        self.payload = payload
+        self.tcp = tcp
+        self.tunnelDepth = tunnelDepth
+        self.reassembled = reassembled
+    }
 }
 
 /// Per-capture counts of what the decoder saw; nothing is ever silently dropped.

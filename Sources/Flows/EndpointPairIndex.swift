@@ -31,16 +31,18 @@ public struct EndpointPairIndex {
         }
     }
 
-    @usableFromInline var keys: [Key?]
-    @usableFromInline var values: [Int]
+    /// Slots: `rows[slot] < 0` marks an empty slot, whose key is a placeholder.
+    @usableFromInline var keys: [Key]
+    @usableFromInline var rows: [Int32]
     @usableFromInline var mask: Int
     public private(set) var count = 0
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = Array(repeating: nil, count: size)
-        values = Array(repeating: 0, count: size)
+        let placeholder = Endpoint(address: IPAddress(v4: 0), port: 0)
+        keys = Array(repeating: Key(.udp, placeholder, placeholder), count: size)
+        rows = Array(repeating: -1, count: size)
         mask = size - 1
     }
 
@@ -48,33 +50,36 @@ public struct EndpointPairIndex {
     @inlinable
     public func value(for key: Key) -> Int? {
         var slot = Int(truncatingIfNeeded: key.mixed) & mask
-        while let stored = keys[slot] {
-            if stored == key { return values[slot] }
-            slot = (slot &+ 1) & mask
+        return keys.withUnsafeBufferPointer { keys in
+            rows.withUnsafeBufferPointer { rows in
+                while rows[slot] >= 0 {
+                    if keys[slot] == key { return Int(rows[slot]) }
+                    slot = (slot &+ 1) & mask
+                }
+                return nil
+            }
         }
-        return nil
     }
 
     /// Stores `value` for `key`, replacing any earlier value.
     public mutating func set(_ value: Int, for key: Key) {
         if (count &+ 1) &* 2 > keys.count { grow() }
         var slot = Int(truncatingIfNeeded: key.mixed) & mask
-        while let stored = keys[slot] {
-            if stored == key {
-                values[slot] = value
+        while rows[slot] >= 0 {
+            if keys[slot] == key {
+                rows[slot] = Int32(truncatingIfNeeded: value)
                 return
             }
             slot = (slot &+ 1) & mask
         }
         keys[slot] = key
-        values[slot] = value
+        rows[slot] = Int32(truncatingIfNeeded: value)
         count &+= 1
     }
 
     private mutating func grow() {
-        let old = zip(keys, values)
         var bigger = EndpointPairIndex(capacity: keys.count)
-        for (key, value) in old { if let key { bigger.set(value, for: key) } }
+        for (key, row) in zip(keys, rows) where row >= 0 { bigger.set(Int(row), for: key) }
         self = bigger
     }
 }

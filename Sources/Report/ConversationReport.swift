@@ -13,16 +13,19 @@ public struct ConversationReport {
     }
 
     func start(_ c: Conversation) -> Double { c.first.seconds(since: origin) }
+    func startText(_ c: Conversation) -> String { Self.seconds(c.first.nanoseconds - origin.nanoseconds) }
+    func durationText(_ c: Conversation) -> String { Self.seconds(c.last.nanoseconds - c.first.nanoseconds) }
 
     /// JSON array, one object per conversation (keys as documented in the README).
     public func json() -> String {
         var out = "["
+        out.reserveCapacity(conversations.count * 200)
         for (i, c) in conversations.enumerated() {
             out += i == 0 ? "\n" : ",\n"
             out += "  {\"transport\":\"\(c.transport.rawValue)\",\"a\":\"\(c.a)\",\"b\":\"\(c.b)\""
             out += ",\"framesAToB\":\(c.framesAToB),\"bytesAToB\":\(c.bytesAToB)"
             out += ",\"framesBToA\":\(c.framesBToA),\"bytesBToA\":\(c.bytesBToA)"
-            out += ",\"start\":\(Self.number(start(c))),\"duration\":\(Self.number(c.duration))}"
+            out += ",\"start\":\(startText(c)),\"duration\":\(durationText(c))}"
         }
         out += conversations.isEmpty ? "]\n" : "\n]\n"
         return out
@@ -34,7 +37,7 @@ public struct ConversationReport {
         var out = Self.csvHeader + "\n"
         for c in conversations {
             out += "\(c.transport.rawValue),\(c.a),\(c.b),\(c.framesAToB),\(c.bytesAToB),"
-            out += "\(c.framesBToA),\(c.bytesBToA),\(Self.number(start(c))),\(Self.number(c.duration))\n"
+            out += "\(c.framesBToA),\(c.bytesBToA),\(startText(c)),\(durationText(c))\n"
         }
         return out
     }
@@ -64,11 +67,19 @@ public struct ConversationReport {
         return out
     }
 
-    /// Seconds with nanosecond precision, without trailing zeros.
-    static func number(_ value: Double) -> String {
-        var text = String(format: "%.9f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text == "-0" ? "0" : text
+    /// Exact decimal seconds from integer nanoseconds, without trailing zeros ("12.5", "0.000123").
+    static func seconds(_ nanoseconds: Int64) -> String {
+        let sign = nanoseconds < 0 ? "-" : ""
+        let magnitude = nanoseconds.magnitude
+        var fraction = magnitude % 1_000_000_000
+        let whole = magnitude / 1_000_000_000
+        guard fraction != 0 else { return "\(sign)\(whole)" }
+        var digits = 9
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        let text = String(fraction)
+        return "\(sign)\(whole)." + String(repeating: "0", count: digits - text.count) + text
     }
 }

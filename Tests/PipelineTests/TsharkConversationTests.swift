@@ -75,7 +75,7 @@ struct TsharkTruth {
 
     init(contentsOf url: URL) throws {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        path = try #require(object["path"] as? String)
+        path = try #require(object["path"] as? String ?? object["file"] as? String)
         let tables = object["conversations"] as? [String: Any] ?? [:]
         for transport in Transport.allCases {
             for row in tables[transport.rawValue] as? [[String: Any]] ?? [] {

@@ -28,19 +28,19 @@ public struct IPv4Header: Sendable {
     /// total length, and a capture cut short leaves the payload short (never an error by itself).
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv4Header, ByteCursor) {
         let start = input.offset
-        let versionAndLength = try input.read(UInt8.self)
+        let fixed = try input.readHeader(20)
+        let versionAndLength = fixed.u8(0)
         guard versionAndLength >> 4 == 4 else { throw .malformed(at: start, reason: "IPv4 version") }
         let headerLength = Int(versionAndLength & 0x0F) &* 4
         guard headerLength >= 20 else { throw .malformed(at: start, reason: "IPv4 header length < 20") }
-        let trafficClass = try input.read(UInt8.self)
-        let totalLength = Int(try input.read(UInt16.self))
-        let identification = try input.read(UInt16.self)
-        let flagsAndOffset = try input.read(UInt16.self)
-        let ttl = try input.read(UInt8.self)
-        let protocolNumber = try input.read(UInt8.self)
-        try input.skip(2)
-        let source = try input.readIPv4()
-        let destination = try input.readIPv4()
+        let trafficClass = fixed.u8(1)
+        let totalLength = Int(fixed.u16(2))
+        let identification = fixed.u16(4)
+        let flagsAndOffset = fixed.u16(6)
+        let ttl = fixed.u8(8)
+        let protocolNumber = fixed.u8(9)
+        let source = IPAddress(v4: fixed.u32(12))
+        let destination = IPAddress(v4: fixed.u32(16))
         try input.skip(headerLength &- 20)
         // A total length of 0 appears in captures of TSO/GSO segments: trust the captured bytes.
         if totalLength != 0 && totalLength < headerLength {

@@ -28,13 +28,14 @@ public struct IPv6Header: Sendable {
 
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv6Header, ByteCursor) {
         let start = input.offset
-        let first = try input.read(UInt32.self)
+        let fixed = try input.readHeader(40)
+        let first = fixed.u32(0)
         guard first >> 28 == 6 else { throw .malformed(at: start, reason: "IPv6 version") }
-        let payloadLength = Int(try input.read(UInt16.self))
-        var next = try input.read(UInt8.self)
-        let hopLimit = try input.read(UInt8.self)
-        let source = try input.readIPv6()
-        let destination = try input.readIPv6()
+        let payloadLength = Int(fixed.u16(4))
+        var next = fixed.u8(6)
+        let hopLimit = fixed.u8(7)
+        let source = IPAddress(v6High: fixed.u64(8), low: fixed.u64(16))
+        let destination = IPAddress(v6High: fixed.u64(24), low: fixed.u64(32))
         // Payload length 0 means a jumbogram (RFC 2675) or a TSO capture: use what was captured.
         var payload = payloadLength == 0 ? input.rest : input.takeAtMost(payloadLength)
         var fragment: Fragment? = nil

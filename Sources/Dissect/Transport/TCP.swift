@@ -14,6 +14,14 @@ public struct TCPHeader: Sendable {
     public var acknowledgment: UInt32
     public var flags: Flags
 
+    public init(sourcePort: UInt16, destinationPort: UInt16, sequence: UInt32, acknowledgment: UInt32, flags: Flags) {
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.sequence = sequence
+        self.acknowledgment = acknowledgment
+        self.flags = flags
+    }
+
     public struct Flags: OptionSet, Sendable {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -26,13 +34,13 @@ public struct TCPHeader: Sendable {
 
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (TCPHeader, ByteCursor) {
         let start = input.offset
-        let sourcePort = try input.read(UInt16.self)
-        let destinationPort = try input.read(UInt16.self)
-        let sequence = try input.read(UInt32.self)
-        let acknowledgment = try input.read(UInt32.self)
-        let offsetByte = try input.read(UInt8.self)
-        let flags = Flags(rawValue: try input.read(UInt8.self))
-        try input.skip(6)  // window, checksum, urgent pointer
+        let fixed = try input.readHeader(20)
+        let sourcePort = fixed.u16(0)
+        let destinationPort = fixed.u16(2)
+        let sequence = fixed.u32(4)
+        let acknowledgment = fixed.u32(8)
+        let offsetByte = fixed.u8(12)
+        let flags = Flags(rawValue: fixed.u8(13))
         let headerLength = Int(offsetByte >> 4) &* 4
         guard headerLength >= 20 else { throw .malformed(at: start, reason: "TCP data offset < 5") }
         try input.skip(headerLength &- 20)  // options

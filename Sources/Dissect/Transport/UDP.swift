@@ -10,10 +10,10 @@ public struct UDPHeader: Sendable {
     /// (tcpdump's print-udp.c rule). A length below 8 is malformed, except 0 (IPv6 jumbograms).
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (UDPHeader, ByteCursor) {
         let start = input.offset
-        let sourcePort = try input.read(UInt16.self)
-        let destinationPort = try input.read(UInt16.self)
-        let length = Int(try input.read(UInt16.self))
-        try input.skip(2)
+        let fixed = try input.readHeader(8)
+        let sourcePort = fixed.u16(0)
+        let destinationPort = fixed.u16(2)
+        let length = Int(fixed.u16(4))
         if length != 0 && length < 8 { throw .malformed(at: start, reason: "UDP length < 8") }
         let payload = length == 0 ? input.rest : input.takeAtMost(length &- 8)
         return (UDPHeader(sourcePort: sourcePort, destinationPort: destinationPort, length: length), payload)
