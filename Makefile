@@ -20,8 +20,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product callpath
 
-## demo: build, then show the conversations of a call captured in the project's own test field
+## demo: build, then judge a call captured in the project's own test field and list its conversations
 demo: build
+	$(RELEASE_BIN) analyze --explain $(DEMO_CAPTURE)
 	$(RELEASE_BIN) conversations $(DEMO_CAPTURE)
 
 ## test: build and run the whole suite (tests that need ../shared or root skip with a reason)

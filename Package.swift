@@ -22,19 +22,22 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "Wire"]),
         .target(name: "Dissect", dependencies: ["Wire"]),
         .target(name: "Flows", dependencies: ["Wire", "Dissect"]),
-        .target(name: "Pipeline", dependencies: ["Capture", "Dissect", "Flows", "Wire"]),
-        .target(name: "Report", dependencies: ["Wire", "Flows"]),
+        .target(name: "Calls", dependencies: ["Wire", "Dissect", "Flows"]),
+        .target(name: "Judge", dependencies: ["Wire", "Dissect", "Flows", "Calls"]),
+        .target(name: "Pipeline", dependencies: ["Capture", "Dissect", "Flows", "Calls", "Judge", "Report", "Wire"]),
+        .target(name: "Report", dependencies: ["Wire", "Dissect", "Flows", "Judge"]),
         .executableTarget(
             name: "callpath",
             dependencies: [
-                "Capture", "Dissect", "Flows", "Pipeline", "Report",
+                "Capture", "Dissect", "Flows", "Judge", "Pipeline", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "DissectTests", dependencies: ["Dissect", "Wire"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Dissect", "Wire"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Flows", "Capture", "Wire"]),
+        .testTarget(name: "JudgeTests", dependencies: ["Judge", "Calls", "Wire"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Flows", "Judge", "Capture", "Wire"]),
         .testTarget(name: "EndToEndTests", dependencies: ["callpath"]),
     ]
 )

@@ -6,7 +6,19 @@ import Wire
 public struct FrameDecoder {
     public let link: LinkLayer
     public private(set) var counters = DecodeCounters()
+    /// The outermost IP header's TTL / hop limit in the current frame (0 when none): packets a host
+    /// sends leave with 64, 128 or 255, so it tells the capture's own host from remote ones.
+    public private(set) var outerHopLimit: UInt8 = 0
     var fragments = IPFragmentTracker()
+    /// The layers walked so far in the current frame; after `decode` returns, the deepest path.
+    public private(set) var trail = LayerTrail()
+    /// Set when the current frame's innermost IP payload is neither UDP nor TCP (ESP, GRE with
+    /// encrypted PPP, …); its bytes are valid only until the next `decode`.
+    public private(set) var terminal: TerminalPayload?
+    /// Also decode the packet an ICMP error quotes, reporting its transport header with
+    /// `insideICMPError` set (Wireshark dissects quotes; conversations must not count them).
+    public var followsICMPQuotes = false
+    private var insideICMPError = false
 
     /// Tunnels nested deeper than this are counted as malformed rather than followed.
     public static let maximumTunnelDepth = 6
@@ -18,6 +30,11 @@ public struct FrameDecoder {
         _ frame: UnsafeRawBufferPointer, at time: Timestamp, _ visit: (TransportSegment) -> Void
     ) {
         counters.frames &+= 1
+        outerHopLimit = 0
+        trail = LayerTrail()
+        terminal = nil
+        insideICMPError = false
+        if let name = link.protocolName { trail.append(name) }
         var input = ByteCursor(frame)
         do throws(DecodeError) {
             let network = try link.decode(&input)
@@ -34,8 +51,12 @@ public struct FrameDecoder {
         guard depth <= Self.maximumTunnelDepth else { throw .malformed(at: input.offset, reason: "tunnel depth") }
         switch network {
         case .ipv4:
+            trail.append(.ipv4)
             let (header, payload) = try IPv4Header.decode(&input)
-            if depth == 0 { counters.ipv4 &+= 1 }
+            if depth == 0 {
+                counters.ipv4 &+= 1
+                outerHopLimit = header.timeToLive
+            }
             if header.isFragment {
                 counters.ipFragments &+= 1
                 let key = IPFragmentTracker.key(
@@ -52,8 +73,12 @@ public struct FrameDecoder {
             var rest = payload
             try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
         case .ipv6:
+            trail.append(.ipv6)
             let (header, payload) = try IPv6Header.decode(&input)
-            if depth == 0 { counters.ipv6 &+= 1 }
+            if depth == 0 {
+                counters.ipv6 &+= 1
+                outerHopLimit = header.hopLimit
+            }
             if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
                 counters.ipFragments &+= 1
                 let key = IPFragmentTracker.key(
@@ -70,9 +95,11 @@ public struct FrameDecoder {
             var rest = payload
             try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
         case .ethernet:
+            trail.append(.eth)
             let inner = try Ethernet.decode(&input)
             try decodeNetwork(inner, &input, depth: depth, at: time, visit)
         case .ppp:
+            trail.append(.ppp)
             let inner = try PPP.decode(&input)
             try decodeNetwork(inner, &input, depth: depth, at: time, visit)
         case .other:
@@ -89,21 +116,24 @@ public struct FrameDecoder {
             let (udp, payload) = try UDPHeader.decode(&input)
             counters.udp &+= 1
             if depth > 0 { counters.tunnelled &+= 1 }
+            trail.append(.udp)
             visit(
                 TransportSegment(
                     transport: .udp, source: Endpoint(address: source, port: udp.sourcePort),
                     destination: Endpoint(address: destination, port: udp.destinationPort), payload: payload.rest.bytes,
-                    tcp: nil, tunnelDepth: depth, reassembled: false))
+                    tcp: nil, tunnelDepth: depth, reassembled: false, layers: trail, insideICMPError: insideICMPError))
             var inner = payload
-            let tunnelled: NetworkProtocol? =
+            let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName) =
                 switch (udp.sourcePort, udp.destinationPort) {
-                case (Teredo.port, _), (_, Teredo.port): try? Teredo.decode(&inner)
-                case (L2TP.port, _), (_, L2TP.port): try? L2TP.decode(&inner)
-                case (GTPU.port, _), (_, GTPU.port): try? GTPU.decode(&inner)
-                case (VXLAN.port, _), (_, VXLAN.port): try? VXLAN.decode(&inner)
-                default: nil
+                case (Teredo.port, _), (_, Teredo.port): ((try? Teredo.decode(&inner)), .teredo)
+                case (L2TP.port, _), (_, L2TP.port): ((try? L2TP.decode(&inner)), .l2tp)
+                case (GTPU.port, _), (_, GTPU.port): ((try? GTPU.decode(&inner)), .gtp)
+                case (VXLAN.port, _), (_, VXLAN.port): ((try? VXLAN.decode(&inner)), .vxlan)
+                default: (nil, .udp)
                 }
             if let tunnelled, tunnelled != .other {
+                trail.append(tunnelName)
+                if tunnelName == .l2tp { trail.append(.ppp) }
                 // A broken inner packet must not discard the outer one already reported.
                 try? decodeNetwork(tunnelled, &inner, depth: depth &+ 1, at: time, visit)
             }
@@ -111,27 +141,41 @@ public struct FrameDecoder {
             let (tcp, payload) = try TCPHeader.decode(&input)
             counters.tcp &+= 1
             if depth > 0 { counters.tunnelled &+= 1 }
+            trail.append(.tcp)
             visit(
                 TransportSegment(
                     transport: .tcp, source: Endpoint(address: source, port: tcp.sourcePort),
                     destination: Endpoint(address: destination, port: tcp.destinationPort), payload: payload.bytes,
-                    tcp: tcp, tunnelDepth: depth, reassembled: false))
+                    tcp: tcp, tunnelDepth: depth, reassembled: false, layers: trail, insideICMPError: insideICMPError))
         case 1, 58:  // ICMP, ICMPv6: errors quote a packet, which is not traffic of its own
             counters.icmp &+= 1
+            trail.append(.icmp)
+            if followsICMPQuotes, !insideICMPError, let quoted = ICMPQuote.quotedNetwork(&input, v6: protocolNumber == 58) {
+                insideICMPError = true
+                try? decodeNetwork(quoted, &input, depth: depth, at: time, visit)
+            }
         case 4:  // IPv4 in IP
             try decodeNetwork(.ipv4, &input, depth: depth &+ 1, at: time, visit)
         case 41:  // IPv6 in IP (6in4, 6to4, ISATAP)
             try decodeNetwork(.ipv6, &input, depth: depth &+ 1, at: time, visit)
         case 47:
+            trail.append(.gre)
+            if (try? input.peek(UInt16.self, at: 2)) == 0x880B { trail.append(.ppp) }
+            terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 47, payload: input.rest.bytes)
             let inner = try GRE.decode(&input)
             try decodeNetwork(inner, &input, depth: depth &+ 1, at: time, visit)
         case 51:  // AH (RFC 4302): next header, payload length in 4-byte units minus 2
+            trail.append(.ah)
             let next = try input.read(UInt8.self)
             let length = (Int(try input.read(UInt8.self)) &+ 2) &* 4
             try input.skip(length &- 2)
             try decodeIPPayload(next, source, destination, &input, depth, time, visit)
+        case 50:
+            trail.append(.esp)
+            terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 50, payload: input.rest.bytes)
         default:
-            break  // ESP and everything else: nothing more to see
+            terminal = TerminalPayload(
+                source: source, destination: destination, protocolNumber: protocolNumber, payload: input.rest.bytes)
         }
     }
 
@@ -143,6 +187,7 @@ public struct FrameDecoder {
             var input = ByteCursor(bytes)
             switch protocolNumber {
             case 17:
+                trail.append(.udp)
                 let (udp, _) = try UDPHeader.decode(&input)
                 counters.udp &+= 1
                 visit(
@@ -150,8 +195,9 @@ public struct FrameDecoder {
                         transport: .udp, source: Endpoint(address: source, port: udp.sourcePort),
                         destination: Endpoint(address: destination, port: udp.destinationPort),
                         payload: UnsafeRawBufferPointer(start: nil, count: 0), tcp: nil, tunnelDepth: depth,
-                        reassembled: true))
+                        reassembled: true, layers: trail, insideICMPError: insideICMPError))
             case 6:
+                trail.append(.tcp)
                 let (tcp, _) = try TCPHeader.decode(&input)
                 counters.tcp &+= 1
                 visit(
@@ -159,10 +205,51 @@ public struct FrameDecoder {
                         transport: .tcp, source: Endpoint(address: source, port: tcp.sourcePort),
                         destination: Endpoint(address: destination, port: tcp.destinationPort),
                         payload: UnsafeRawBufferPointer(start: nil, count: 0), tcp: tcp, tunnelDepth: depth,
-                        reassembled: true))
+                        reassembled: true, layers: trail, insideICMPError: insideICMPError))
             default:
                 break
             }
+        }
+    }
+}
+
+/// The innermost IP payload of a frame when it is not UDP or TCP: what `packets` shows for ESP,
+/// GRE-carried PPP and other IP protocols. `payload` is valid only until the next `decode`.
+public struct TerminalPayload {
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var protocolNumber: UInt8
+    public var payload: UnsafeRawBufferPointer
+}
+
+/// ICMP error messages quote the IP packet that caused them (RFC 792, RFC 4443 §2.1).
+enum ICMPQuote {
+    /// Skips the 8-byte ICMP header of an error message and says which IP version is quoted.
+    static func quotedNetwork(_ input: inout ByteCursor, v6: Bool) -> NetworkProtocol? {
+        guard let type = try? input.peek(UInt8.self) else { return nil }
+        // ICMPv4: unreachable 3, source quench 4, redirect 5, time exceeded 11, parameter problem 12.
+        // ICMPv6: unreachable 1, packet too big 2, time exceeded 3, parameter problem 4.
+        let isError =
+            switch (v6, type) {
+            case (true, 1...4), (false, 3...5), (false, 11), (false, 12): true
+            default: false
+            }
+        guard isError, (try? input.skip(8)) != nil else { return nil }
+        return try? NetworkProtocol.byVersionNibble(input)
+    }
+}
+
+extension LinkLayer {
+    /// The name `packets` shows for this link header (raw IP has none).
+    public var protocolName: ProtocolName? {
+        switch self {
+        case .ethernet: .eth
+        case .linuxCooked: .sll
+        case .linuxCooked2: .sll2
+        case .bsdNull: .null
+        case .bsdLoop: .loop
+        case .ppp, .pppSerial: .ppp
+        case .rawIP, .ipv4, .ipv6: nil
         }
     }
 }

@@ -13,10 +13,15 @@ public struct TransportSegment {
     public var tunnelDepth: Int
     /// Set for a datagram that arrived in IP fragments: only its header was kept.
     public var reassembled: Bool
+    /// The protocol stack down to this transport header, outermost first.
+    public var layers: LayerTrail
+    /// The header is part of a packet quoted by an ICMP error (only with `followsICMPQuotes`).
+    public var insideICMPError: Bool
 
     public init(
         transport: Transport, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer,
-        tcp: TCPHeader?, tunnelDepth: Int, reassembled: Bool
+        tcp: TCPHeader?, tunnelDepth: Int, reassembled: Bool, layers: LayerTrail = LayerTrail(),
+        insideICMPError: Bool = false
     ) {
         self.transport = transport
         self.source = source
@@ -25,6 +30,8 @@ public struct TransportSegment {
         self.tcp = tcp
         self.tunnelDepth = tunnelDepth
         self.reassembled = reassembled
+        self.layers = layers
+        self.insideICMPError = insideICMPError
     }
 }
 

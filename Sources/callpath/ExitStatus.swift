@@ -53,6 +53,17 @@ struct FileHandleWriter {
     static let standardError = FileHandleWriter(descriptor: 2)
     static let standardOutput = FileHandleWriter(descriptor: 1)
 
+    func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count, let base = raw.baseAddress {
+                let written = Glibc.write(descriptor, base + offset, raw.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
     func write(_ text: String) {
         var text = text
         text.withUTF8 { bytes in

@@ -1,0 +1,255 @@
+import Dissect
+import Flows
+import Wire
+
+/// Collects, packet by packet, the facts the judge needs: media flows, ICE checks and what they
+/// reveal about NAT, TURN allocations, STUN servers and VPN outer flows. Memory grows with flows,
+/// allocations and the seconds a tunnel lasts, not with packets.
+public struct CallTracker {
+    public private(set) var media: [FlowKey: MediaFlowRecord] = [:]
+    public private(set) var allocations: [FlowKey: TURNAllocationRecord] = [:]
+    public private(set) var tunnels: [FlowKey: TunnelFlowRecord] = [:]
+    /// XOR-MAPPED-ADDRESS learnt for a local endpoint from a STUN or TURN server: its public face.
+    public private(set) var serverReflexive: [Endpoint: (mapped: Endpoint, frame: Int)] = [:]
+    /// Addresses that answered as STUN or TURN servers (Binding without ICE credentials, Allocate).
+    public private(set) var stunServers: [IPAddress: Int] = [:]
+    public private(set) var turnServers: [IPAddress: Int] = [:]
+    /// How many flows each address takes part in: the capture's own host takes part in most.
+    public private(set) var flowsPerAddress: [IPAddress: Int] = [:]
+    /// Addresses that asked a STUN/TURN server or opened a VPN tunnel: hosts on the capture's side.
+    public private(set) var serverClients = Set<IPAddress>()
+    /// The source of the capture's first packet.
+    public private(set) var firstSource: IPAddress?
+    private var seenFlows = Set<FlowKey>()
+    public private(set) var firstTime: Timestamp?
+    public private(set) var lastTime: Timestamp?
+    public private(set) var packets = 0
+
+    public init() {}
+
+    /// Takes one decoded transport segment. `flow` is the flow's state after the analyzer saw it.
+    public mutating func observe(
+        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, flow: FlowState?,
+        hopLimit: UInt8 = 0
+    ) {
+        packets &+= 1
+        if firstTime == nil {
+            firstTime = meta.timestamp
+            firstSource = segment.source.address
+        }
+        if lastTime.map({ meta.timestamp > $0 }) ?? true { lastTime = meta.timestamp }
+        let key = FlowKey(segment.transport, segment.source, segment.destination)
+        if seenFlows.insert(key).inserted {
+            flowsPerAddress[segment.source.address, default: 0] &+= 1
+            flowsPerAddress[segment.destination.address, default: 0] &+= 1
+        }
+        if let stun = analysis.stun { noteSTUN(stun, analysis, meta, segment, key) }
+        if Self.carriesMedia(analysis.protocols) || Self.relaysMedia(analysis, segment.payload) {
+            noteMedia(meta, segment, analysis, key, flow: flow, hopLimit: hopLimit)
+        } else if let last = media[key]?.lastTime, meta.timestamp > last {
+            media[key]?.lastTime = meta.timestamp
+        }
+        if let kind = Self.tunnelKind(analysis, flow: flow) {
+            noteTunnel(kind, meta, segment, analysis, key)
+        }
+    }
+
+    static func carriesMedia(_ protocols: LayerTrail) -> Bool {
+        protocols.contains(.rtp) || protocols.contains(.srtp) || protocols.contains(.rtcp) || protocols.contains(.srtcp)
+    }
+
+    /// TURN ChannelData whose inner bytes the decoders could not label (TURN over TCP or TLS, SRTP
+    /// before its stream is confirmed): RTP/RTCP by its first byte (RFC 7983), or, when the bytes
+    /// are not in this segment, relayed data, which in a call is media.
+    static func relaysMedia(_ analysis: PacketAnalysis, _ payload: UnsafeRawBufferPointer) -> Bool {
+        guard analysis.protocols.contains(.turnChannel) else { return false }
+        guard let data = analysis.channelData?.data ?? analysis.msFrame?.data else { return true }
+        guard data.lowerBound >= 0, data.lowerBound < payload.count else { return true }
+        return (128...191).contains(payload[data.lowerBound])
+    }
+
+    /// The VPN this flow's packets belong to, if any, from the decoders' verdict on the flow.
+    static func tunnelKind(_ analysis: PacketAnalysis, flow: FlowState?) -> ProtocolName? {
+        if flow?.iphttps == true { return .iphttps }
+        for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp] {
+            if analysis.protocols.contains(name) { return name }
+        }
+        switch flow?.confirmedProtocol {
+        case .some(let name) where [.sstp, .iphttps, .openvpn, .wireguard, .esp, .isakmp].contains(name):
+            return name == .isakmp ? .esp : name
+        case .some(.tls):
+            return .tls  // a TLS flow: a tunnel only if the judge finds a call's rhythm in it
+        default:
+            return nil
+        }
+    }
+
+    // MARK: STUN and TURN
+
+    private mutating func noteSTUN(
+        _ message: STUNMessage, _ analysis: PacketAnalysis, _ meta: PacketMeta, _ segment: TransportSegment,
+        _ key: FlowKey
+    ) {
+        let attributes = message.attributes
+        let method = message.method
+        switch (method, message.messageClass) {
+        case (.binding, .request) where attributes.username != nil:
+            // An ICE connectivity check (RFC 8445 §7.2.2): USERNAME carries the ufrag pair.
+            var record = media[key] ?? MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)
+            record.iceChecks &+= 1
+            record.firstICECheckFrame = record.firstICECheckFrame ?? meta.frame
+            if attributes.useCandidate { record.nominationFrame = record.nominationFrame ?? meta.frame }
+            if record.iceUsername == nil, let range = attributes.username {
+                record.iceUsername = Self.text(segment.payload, range, offset: analysis.stunOffset)
+            }
+            record.lastTime = max(record.lastTime, meta.timestamp)
+            media[key] = record
+        case (.binding, .success):
+            guard let mapped = attributes.xorMappedAddress ?? attributes.mappedAddress else { return }
+            if var record = media[key], record.iceChecks > 0 {
+                // A check response: the requester (our destination) as the peer saw it.
+                if segment.destination == key.low { record.mappedLow = mapped } else { record.mappedHigh = mapped }
+                media[key] = record
+            } else {
+                serverClients.insert(segment.destination.address)
+                stunServers[segment.source.address] = min(stunServers[segment.source.address] ?? meta.frame, meta.frame)
+                if serverReflexive[segment.destination] == nil {
+                    serverReflexive[segment.destination] = (mapped, meta.frame)
+                }
+            }
+        case (.allocate, .request):
+            if allocations[key] == nil {
+                allocations[key] = TURNAllocationRecord(
+                    key: key, client: segment.source, server: segment.destination, requestFrame: meta.frame)
+            }
+            if attributes.msMagicCookie { allocations[key]?.microsoft = true }
+        case (.allocate, .success):
+            var record = allocations[key] ?? TURNAllocationRecord(
+                key: key, client: segment.destination, server: segment.source, requestFrame: meta.frame)
+            record.successFrame = record.successFrame ?? meta.frame
+            record.relayed = attributes.xorRelayedAddress ?? record.relayed
+            record.mapped = attributes.xorMappedAddress ?? attributes.mappedAddress ?? record.mapped
+            record.lifetime = attributes.lifetime ?? record.lifetime
+            if attributes.msMagicCookie { record.microsoft = true }
+            allocations[key] = record
+            turnServers[segment.source.address] = min(turnServers[segment.source.address] ?? meta.frame, meta.frame)
+            serverClients.insert(segment.destination.address)
+            if let mapped = record.mapped, serverReflexive[segment.destination] == nil {
+                serverReflexive[segment.destination] = (mapped, meta.frame)
+            }
+        case (.allocate, .error):
+            if let code = attributes.errorCode { allocations[key]?.errorCodes.insert(code) }
+            turnServers[segment.source.address] = min(turnServers[segment.source.address] ?? meta.frame, meta.frame)
+        case (.channelBind, .request), (.createPermission, .request), (.send, .indication), (.data, .indication):
+            guard allocations[key] != nil else { return }
+            if let peer = attributes.peerAddress { allocations[key]?.peers.insert(peer) }
+            if let channel = attributes.channelNumber { allocations[key]?.channels.insert(channel) }
+        default:
+            break
+        }
+    }
+
+    // MARK: media
+
+    private mutating func noteMedia(
+        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, _ key: FlowKey, flow: FlowState?,
+        hopLimit: UInt8
+    ) {
+        var record = media[key] ?? MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)
+        if segment.source == key.low {
+            record.packetsLowToHigh &+= 1
+            record.hopLimitFromLow = max(record.hopLimitFromLow, hopLimit)
+        } else {
+            record.packetsHighToLow &+= 1
+            record.hopLimitFromHigh = max(record.hopLimitFromHigh, hopLimit)
+        }
+        record.bytes &+= meta.wireLength
+        record.mediaPackets &+= 1
+        record.firstMediaFrame = record.firstMediaFrame ?? meta.frame
+        if meta.timestamp > record.lastTime { record.lastTime = meta.timestamp }
+        if meta.timestamp < record.firstTime { record.firstTime = meta.timestamp }
+        let protocols = analysis.protocols
+        if protocols.contains(.turnChannel) || (protocols.contains(.stun) && analysis.stun?.attributes.data != nil) {
+            record.turnFramedPackets &+= 1
+            record.firstTURNFrame = record.firstTURNFrame ?? meta.frame
+        }
+        if let rtp = analysis.rtp {
+            record.streams.insert(rtp.ssrc)
+            record.payloadTypes.insert(rtp.payloadType)
+        }
+        if record.dtlsFrame == nil, let frame = flow?.dtlsFrame { record.dtlsFrame = frame }
+        if segment.tunnelDepth > 0, record.tunnel == nil, let tunnel = Self.enclosingTunnel(segment.layers) {
+            record.tunnel = tunnel
+            record.tunnelFrame = meta.frame
+        }
+        media[key] = record
+    }
+
+    /// The VPN-like tunnel a decoded inner packet came through, outermost first.
+    static func enclosingTunnel(_ layers: LayerTrail) -> ProtocolName? {
+        for i in 0..<layers.count {
+            switch layers[i] {
+            case .gre: return layers.contains(.ppp) ? .pptp : .gre
+            case .l2tp, .sstp, .iphttps, .esp, .openvpn, .wireguard, .pptp: return layers[i]
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    // MARK: tunnels
+
+    private mutating func noteTunnel(
+        _ kind: ProtocolName, _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis,
+        _ key: FlowKey
+    ) {
+        var record = tunnels[key] ?? TunnelFlowRecord(
+            key: key, kind: kind, evidenceFrame: meta.frame, evidence: Self.tunnelEvidence(kind),
+            firstTime: meta.timestamp, lastTime: meta.timestamp, client: segment.source, server: segment.destination)
+        if record.kind == .tls && kind != .tls {  // stronger evidence arrived: say what the tunnel is
+            record.kind = kind
+            record.evidenceFrame = meta.frame
+            record.evidence = Self.tunnelEvidence(kind)
+        }
+        if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello, let range = hello.serverName,
+            case .payload(let offset) = analysis.tlsHelloLocation
+        {
+            record.serverName = Self.text(segment.payload, range, offset: offset)
+        }
+        record.count(fromClient: segment.source == record.client, wireLength: meta.wireLength, at: meta.timestamp)
+        if record.kind == .tls, segment.source == record.client, record.clientRecords.count < 8,
+            let first = segment.payload.first, first == 23
+        {
+            record.clientRecords.append((meta.frame, segment.payload.count))
+            if let (request, connect) = record.sstpSetup() {
+                record.kind = .sstp
+                record.evidenceFrame = request
+                record.evidence = "the client's first encrypted records (frames \(request), \(connect)) hold an HTTP "
+                    + "request and then a 14-byte message, the sizes of SSTP_DUPLEX_POST and CALL_CONNECT_REQUEST (MS-SSTP)"
+            }
+        }
+        if record.kind != .tls { serverClients.insert(record.client.address) }
+        tunnels[key] = record
+    }
+
+    static func tunnelEvidence(_ kind: ProtocolName) -> String {
+        switch kind {
+        case .sstp: "SSTP (MS-SSTP) recognised on this TLS flow"
+        case .iphttps: "IP-HTTPS (MS-IPHTTPS) recognised on this TLS flow"
+        case .openvpn: "OpenVPN packets"
+        case .wireguard: "WireGuard messages"
+        case .esp: "IPsec ESP / IKE"
+        case .l2tp: "L2TP"
+        case .pptp: "PPTP (GRE carrying PPP)"
+        case .tls: "TLS flow"
+        default: "\(kind.text)"
+        }
+    }
+
+    /// UTF-8 text of `range` (relative to `offset` within `payload`), if in bounds.
+    static func text(_ payload: UnsafeRawBufferPointer, _ range: Range<Int>, offset: Int) -> String? {
+        let lower = range.lowerBound &+ offset, upper = range.upperBound &+ offset
+        guard lower >= 0, lower <= upper, upper <= payload.count else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: payload[lower..<upper]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,95 @@
+/// The fixed lowercase protocol vocabulary of `callpath packets` (issue 3 item 8): link, network
+/// and transport layers, tunnels, and what the payload decoders recognise.
+public enum ProtocolName: UInt8, CaseIterable, Sendable {
+    // link
+    case eth, sll, sll2, null, loop, ppp
+    // network and transport
+    case ipv4, ipv6, icmp, ah, udp, tcp
+    // tunnels followed by FrameDecoder
+    case gre, l2tp, teredo, gtp, vxlan, pptp
+    // payloads
+    case stun, turnChannel, rtp, rtcp, srtp, srtcp, zrtp, dtls, tls, sip, sdp
+    case sstp, iphttps, esp, isakmp, openvpn, wireguard
+
+    public var text: StaticString {
+        switch self {
+        case .eth: "eth"
+        case .sll: "sll"
+        case .sll2: "sll2"
+        case .null: "null"
+        case .loop: "loop"
+        case .ppp: "ppp"
+        case .ipv4: "ipv4"
+        case .ipv6: "ipv6"
+        case .icmp: "icmp"
+        case .ah: "ah"
+        case .udp: "udp"
+        case .tcp: "tcp"
+        case .gre: "gre"
+        case .l2tp: "l2tp"
+        case .teredo: "teredo"
+        case .gtp: "gtp"
+        case .vxlan: "vxlan"
+        case .pptp: "pptp"
+        case .stun: "stun"
+        case .turnChannel: "turn-channel"
+        case .rtp: "rtp"
+        case .rtcp: "rtcp"
+        case .srtp: "srtp"
+        case .srtcp: "srtcp"
+        case .zrtp: "zrtp"
+        case .dtls: "dtls"
+        case .tls: "tls"
+        case .sip: "sip"
+        case .sdp: "sdp"
+        case .sstp: "sstp"
+        case .iphttps: "iphttps"
+        case .esp: "esp"
+        case .isakmp: "isakmp"
+        case .openvpn: "openvpn"
+        case .wireguard: "wireguard"
+        }
+    }
+
+    /// Looks a name up in the vocabulary (for `--protocol NAME`).
+    public init?(text: String) {
+        guard let found = Self.allCases.first(where: { "\($0.text)" == text }) else { return nil }
+        self = found
+    }
+}
+
+/// The protocol stack of one packet, outermost first: up to 16 names packed into two words, so
+/// recording it costs no allocation. Names past the 16th are counted in `overflow` and dropped.
+public struct LayerTrail: Sendable, Equatable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    public private(set) var count = 0
+    public private(set) var overflow = 0
+
+    public static let capacity = 16
+
+    public init() {}
+
+    public mutating func append(_ name: ProtocolName) {
+        guard count < Self.capacity else {
+            overflow &+= 1
+            return
+        }
+        let shift = UInt64((count & 7) &* 8)
+        if count < 8 { low |= UInt64(name.rawValue) << shift } else { high |= UInt64(name.rawValue) << shift }
+        count &+= 1
+    }
+
+    public subscript(position: Int) -> ProtocolName {
+        let word = position < 8 ? low : high
+        let raw = UInt8(truncatingIfNeeded: word >> UInt64((position & 7) &* 8))
+        return ProtocolName(rawValue: raw) ?? .eth
+    }
+
+    public func contains(_ name: ProtocolName) -> Bool {
+        for i in 0..<count where self[i] == name { return true }
+        return false
+    }
+
+    public var last: ProtocolName? { count > 0 ? self[count &- 1] : nil }
+}

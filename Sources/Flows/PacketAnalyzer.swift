@@ -1,0 +1,323 @@
+import Dissect
+import Wire
+
+/// Classifies and decodes the payload of every transport segment, keeping per-flow state in a
+/// `FlowTable` so a flow's classification stays consistent across its packets (issue 3 item 1).
+///
+/// Recognition is port-independent first: RFC 7983 first-byte demultiplexing, then each
+/// protocol's own shape check (STUN cookie and length, DTLS version, RTP version plus a stable
+/// SSRC with sequence continuity). Ports are only hints (IKE 500/4500, L2TP 1701, PPTP 1723,
+/// TURN 3478, OpenVPN 1194).
+public struct PacketAnalyzer {
+    public private(set) var table = FlowTable()
+    /// Per-SSRC statistics of every RTP stream seen.
+    public private(set) var streams: [RTPStreamKey: RTPStreamStats] = [:]
+    /// A TLS hello that arrived over several segments, copied for the report of the packet that
+    /// completed it (reused between packets).
+    public internal(set) var reassembledHello: [UInt8] = []
+    public private(set) var malformedPackets = 0
+
+    public init() {}
+
+    /// Decodes one segment's payload, updating its flow.
+    public mutating func analyze(
+        _ segment: TransportSegment, frame: Int, time: Timestamp
+    ) -> PacketAnalysis {
+        var result = PacketAnalysis()
+        let key = FlowKey(segment.transport, segment.source, segment.destination)
+        let forward = segment.source == key.low
+        var flow = table.flows.removeValue(forKey: key) ?? FlowState(firstFrame: frame)
+        flow.countPacket(frame: frame)
+        if !segment.reassembled {
+            switch segment.transport {
+            case .udp:
+                analyzeDatagram(segment.payload, segment, &flow, key: key, forward: forward, frame: frame, time: time, &result)
+            case .tcp:
+                analyzeStream(segment, &flow, forward: forward, frame: frame, time: time, &result)
+            }
+        }
+        if result.malformed != nil {
+            flow.anomalies &+= 1
+            malformedPackets &+= 1
+        }
+        table.flows[key] = flow
+        return result
+    }
+
+    // MARK: UDP
+
+    mutating func analyzeDatagram(
+        _ payload: UnsafeRawBufferPointer, _ segment: TransportSegment, _ flow: inout FlowState, key: FlowKey,
+        forward: Bool, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+    ) {
+        guard payload.count > 0 else { return }
+        let ports = (segment.source.port, segment.destination.port)
+        if Self.either(ports, IKEHeader.port) || Self.either(ports, ESPHeader.natTraversalPort) {
+            if analyzeIPsec(payload, natTraversal: !Self.either(ports, IKEHeader.port), &flow, frame: frame, &result) {
+                return
+            }
+        }
+        if Self.either(ports, L2TP.port), L2TPHeader.probe(payload) {
+            result.protocols.append(.l2tp)
+            flow.confirm(.l2tp, frame: frame)
+            return
+        }
+        if let tunnel = flow.confirmedProtocol, tunnel == .wireguard || tunnel == .openvpn {
+            analyzeVPN(payload, tunnel, &flow, frame: frame, &result)
+            return
+        }
+        analyzeMedia(payload, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 0, &result)
+        if result.protocols.count > 0 { return }
+        if WireGuardMessage.probe(payload) {
+            analyzeVPN(payload, .wireguard, &flow, frame: frame, &result)
+        } else if OpenVPNPacket.probeDatagram(payload, ports: ports) {
+            analyzeVPN(payload, .openvpn, &flow, frame: frame, &result)
+        } else if SIPMessage.probe(payload) {
+            analyzeSIP(payload, stream: false, &flow, frame: frame, &result)
+        }
+    }
+
+    /// STUN, TURN ChannelData, MS-TURN multiplexed frames, DTLS, ZRTP, RTP and RTCP, sorted by the
+    /// first byte (RFC 7983). `depth` > 0 for data relayed inside TURN.
+    mutating func analyzeMedia(
+        _ payload: UnsafeRawBufferPointer, ports: (UInt16, UInt16), _ flow: inout FlowState, key: FlowKey,
+        forward: Bool, frame: Int, time: Timestamp, depth: Int, _ result: inout PacketAnalysis
+    ) {
+        switch MuxedPayload(payload) {
+        case .stun:
+            guard STUN.probe(payload) != nil else { return }
+            var input = ByteCursor(payload)
+            do throws(DecodeError) {
+                let message = try STUNMessage(parsing: &input)
+                result.protocols.append(.stun)
+                if depth == 0 {
+                    result.stun = message
+                    noteSTUN(message, &flow, frame: frame, time: time, &result)
+                }
+                if let data = message.attributes.data, depth == 0,
+                    let inner = Self.slice(payload, data)
+                {
+                    analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+                }
+            } catch {
+                result.protocols.append(.stun)
+                result.malformed = "STUN attributes"
+            }
+        case .msTURNMultiplexed:
+            var input = ByteCursor(payload)
+            guard depth == 0, let muxed = try? MSTURNMultiplexedFrame(parsing: &input), input.remaining == 0 else { return }
+            result.protocols.append(.turnChannel)
+            result.msFrame = muxed
+            flow.turnFrame = flow.turnFrame ?? frame
+            flow.confirm(.turnChannel, frame: frame)
+            if let inner = Self.slice(payload, muxed.data) {
+                analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+            }
+        case .turnChannel:
+            guard depth == 0, flow.stunFrame != nil || Self.isTURNPort(ports) || flow.channels.count > 0 else { return }
+            var input = ByteCursor(payload)
+            guard let channel = try? TURNChannelData(parsing: &input, overTCP: false) else { return }
+            result.protocols.append(.turnChannel)
+            result.channelData = channel
+            flow.turnFrame = flow.turnFrame ?? frame
+            flow.confirm(.turnChannel, frame: frame)
+            if let inner = Self.slice(payload, channel.data) {
+                analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+            }
+        case .dtls:
+            var input = ByteCursor(payload)
+            guard let dtls = try? DTLSDatagram(parsing: &input) else { return }
+            result.protocols.append(.dtls)
+            if depth == 0 || result.dtls == nil {
+                result.dtls = dtls
+                result.dtlsOffset = 0
+            }
+            flow.dtlsFrame = flow.dtlsFrame ?? frame
+            if dtls.hello?.useSRTP == true { flow.srtp = true }
+            flow.confirm(.dtls, frame: frame)
+        case .zrtp:
+            var input = ByteCursor(payload)
+            guard (try? input.peek(UInt32.self, at: 4)) == 0x5A52_5450 else { return }  // "ZRTP" (RFC 6189 §5)
+            result.protocols.append(.zrtp)
+        case .rtpOrRTCP:
+            analyzeRTP(payload, &flow, key: key, forward: forward, frame: frame, relayed: depth > 0, &result)
+        case .other:
+            return
+        }
+    }
+
+    mutating func analyzeRTP(
+        _ payload: UnsafeRawBufferPointer, _ flow: inout FlowState, key: FlowKey, forward: Bool, frame: Int,
+        relayed: Bool, _ result: inout PacketAnalysis
+    ) {
+        var input = ByteCursor(payload)
+        if let second = try? input.peek(UInt8.self, at: 1), isRTCPPacketType(second) {
+            guard let rtcp = try? RTCPCompound(parsing: &input) else { return }
+            result.rtcp = rtcp
+            result.protocols.append(rtcp.isSRTCP ? .srtcp : .rtcp)
+            return
+        }
+        guard !flow.rtpRejected, !Self.isNonMediaServicePort(key), let rtp = try? RTPHeader(parsing: &input)
+        else { return }
+        // RFC 3550 §5.1 and Wireshark's heuristic: payload types 72–76 collide with RTCP.
+        guard !(72...76).contains(rtp.payloadType) else { return }
+        let streamKey = RTPStreamKey(flow: key, forward: forward, ssrc: rtp.ssrc, relayed: relayed)
+        if var stats = streams[streamKey] {
+            let wasValid = stats.isValid
+            stats.add(sequence: rtp.sequence, payloadType: rtp.payloadType)
+            if stats.isValid && !wasValid {
+                flow.validSSRCs &+= 1
+                flow.rtpFrame = flow.rtpFrame ?? frame
+                flow.confirm(flow.srtp ? .srtp : .rtp, frame: frame)
+            }
+            streams[streamKey] = stats
+        } else {
+            flow.newSSRCs &+= 1
+            // Random bytes look like RTP a quarter of the time, but never keep an SSRC: give up.
+            if flow.validSSRCs == 0 && flow.newSSRCs > FlowState.ssrcChurnLimit {
+                flow.rtpRejected = true
+                return
+            }
+            streams[streamKey] = RTPStreamStats(ssrc: rtp.ssrc, payloadType: rtp.payloadType, sequence: rtp.sequence, frame: frame)
+        }
+        result.rtp = rtp
+        result.protocols.append(flow.srtp || flow.dtlsFrame != nil ? .srtp : .rtp)
+    }
+
+    mutating func noteSTUN(
+        _ message: STUNMessage, _ flow: inout FlowState, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+    ) {
+        flow.stunFrame = flow.stunFrame ?? frame
+        if message.isTURN { flow.turnFrame = flow.turnFrame ?? frame }
+        if message.method == .channelBind, let channel = message.attributes.channelNumber,
+            message.messageClass != .error
+        {
+            flow.channels.insert(channel)
+        }
+        flow.confirm(.stun, frame: frame)
+        switch message.messageClass {
+        case .request: table.transactions.request(message.transactionID, frame: frame, time: time)
+        case .success, .error:
+            if let request = table.transactions.response(message.transactionID) {
+                result.stunRequestFrame = request.frame
+                result.stunRoundTrip = time.nanoseconds &- request.time.nanoseconds
+            }
+        case .indication: break
+        }
+    }
+
+    // MARK: VPN tunnels over UDP
+
+    /// IKE on 500, and on 4500 ESP-in-UDP, the non-ESP marker before IKE, or a NAT-keepalive (RFC 3948).
+    mutating func analyzeIPsec(
+        _ payload: UnsafeRawBufferPointer, natTraversal: Bool, _ flow: inout FlowState, frame: Int,
+        _ result: inout PacketAnalysis
+    ) -> Bool {
+        var input = ByteCursor(payload)
+        if natTraversal {
+            if payload.count == 1 { return (try? input.peek(UInt8.self)) == 0xFF }  // NAT-keepalive
+            guard let marker = try? input.peek(UInt32.self) else { return false }
+            if marker != 0 {
+                guard let esp = try? ESPHeader(parsing: &input) else { return false }
+                result.esp = esp
+                result.protocols.append(.esp)
+                flow.confirm(.esp, frame: frame)
+                return true
+            }
+            try? input.skip(4)
+        }
+        guard let ike = try? IKEHeader(parsing: &input) else { return false }
+        result.ike = ike
+        result.protocols.append(.isakmp)
+        flow.confirm(.isakmp, frame: frame)
+        return true
+    }
+
+    mutating func analyzeVPN(
+        _ payload: UnsafeRawBufferPointer, _ tunnel: ProtocolName, _ flow: inout FlowState, frame: Int,
+        _ result: inout PacketAnalysis
+    ) {
+        var input = ByteCursor(payload)
+        switch tunnel {
+        case .wireguard:
+            result.protocols.append(.wireguard)
+            do throws(DecodeError) {
+                result.wireguard = try WireGuardMessage(parsing: &input)
+                flow.confirm(.wireguard, frame: frame)
+            } catch { result.malformed = "WireGuard" }
+        default:
+            result.protocols.append(.openvpn)
+            do throws(DecodeError) {
+                result.openvpn = try OpenVPNPacket(parsing: &input)
+                flow.confirm(.openvpn, frame: frame)
+            } catch { result.malformed = "OpenVPN" }
+        }
+    }
+
+    mutating func analyzeSIP(
+        _ payload: UnsafeRawBufferPointer, stream: Bool, _ flow: inout FlowState, frame: Int,
+        _ result: inout PacketAnalysis
+    ) {
+        var input = ByteCursor(payload)
+        do throws(DecodeError) {
+            let sip = try SIPMessage(parsing: &input, stream: stream)
+            result.sip = sip
+            result.protocols.append(.sip)
+            flow.confirm(.sip, frame: frame)
+            if sip.hasSDP, sip.body.count > 0, let body = Self.slice(payload, sip.body) {
+                result.sdp = SDPSummary(parsing: ByteCursor(body))
+                result.protocols.append(.sdp)
+            }
+        } catch {
+            if case .truncated = error, stream {
+                result.protocols.append(.sip)  // the rest of the body comes in later segments
+            } else {
+                result.malformed = "SIP"
+                result.protocols.append(.sip)
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    static func either(_ ports: (UInt16, UInt16), _ port: UInt16) -> Bool { ports.0 == port || ports.1 == port }
+
+    /// STUN/TURN server ports (RFC 8489 §9, Microsoft's 3478–3481).
+    static func isTURNPort(_ ports: (UInt16, UInt16)) -> Bool {
+        (3478...3481).contains(ports.0) || (3478...3481).contains(ports.1) || either(ports, 5349)
+    }
+
+    /// Well-known services whose datagrams can look like RTP (DNS, DHCP, NTP, NetBIOS, SNMP, mDNS,
+    /// SSDP, LLMNR, Dropbox LAN sync): a port hint that keeps the weak RTP heuristic off.
+    static func isNonMediaServicePort(_ key: FlowKey) -> Bool {
+        func known(_ port: UInt16) -> Bool {
+            switch port {
+            case 53, 67, 68, 123, 137, 138, 161, 162, 1900, 3702, 5353, 5355, 17500: true
+            default: false
+            }
+        }
+        return known(key.low.port) || known(key.high.port)
+    }
+
+    static func slice(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer? {
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+}
+
+/// One RTP stream: an SSRC in one direction of one flow (relayed ones kept apart from direct ones).
+public struct RTPStreamKey: Hashable, Sendable {
+    public var flow: FlowKey
+    public var forward: Bool
+    public var ssrc: UInt32
+    public var relayed: Bool
+}
+
+extension PacketAnalyzer {
+    /// Decodes a segment without touching any flow state: for packets quoted inside ICMP errors,
+    /// which are evidence about a flow but not traffic of it.
+    public static func peek(_ segment: TransportSegment) -> PacketAnalysis {
+        var scratch = PacketAnalyzer()
+        return scratch.analyze(segment, frame: 0, time: Timestamp(nanoseconds: 0))
+    }
+}

@@ -1,0 +1,125 @@
+import Calls
+import Dissect
+import Flows
+import Wire
+
+extension PathJudge {
+    /// A second of tunnel traffic "looks like a call" when both directions carry at least this many
+    /// packets (audio is 25–50 packets/s each way) of at most `callPacketBytes` on average.
+    static let callPacketsPerSecond = 10
+    static let callPacketBytes = 500
+    /// Shortest run of call-like seconds reported as a call, and the longest quiet gap inside one.
+    static let shortestCallSeconds = 2
+    static let longestGapSeconds = 2
+
+    func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], tracker: CallTracker) -> CallVerdict {
+        let ordered = segments.sorted { ($0.start, $0.firstFrame) < ($1.start, $1.firstFrame) }
+        let start = ordered.map(\.start).min() ?? Timestamp(nanoseconds: 0)
+        let end = ordered.map(\.end).max() ?? start
+        let main = ordered.max { $0.packets < $1.packets } ?? ordered[0]
+        var streams: [StreamSummary] = []
+        for flow in flows {
+            for ssrc in flow.streams.elements {
+                streams.append(StreamSummary(ssrc: ssrc, payloadType: flow.payloadTypes.elements.first, packets: flow.mediaPackets))
+            }
+        }
+        var notes: [String] = []
+        for tunnel in tracker.tunnels.values where tunnel.kind != .tls || isCallLike(tunnel) {
+            let overlaps = tunnel.firstTime <= end && tunnel.lastTime >= start
+            if overlaps && !ordered.contains(where: { $0.path == .vpn }) {
+                notes.append(
+                    "a \(tunnelLabel(tunnel.kind)) tunnel to \(tunnel.server) was up during the call, and the media bypassed it "
+                        + "(split tunnel; frame \(tunnel.evidenceFrame): \(tunnel.evidence))")
+            }
+        }
+        return CallVerdict(
+            id: id, start: start, end: end, local: main.local, remote: main.remote, segments: ordered,
+            streams: streams, chain: chain(main), notes: notes)
+    }
+
+    /// The field study's chain view of a segment, e.g. `192.168.178.91:50000 → TURN 192.0.2.10:3478 (udp) → peer`.
+    func chain(_ s: PathSegment) -> String {
+        switch s.path {
+        case .direct: "\(s.local) → \(s.remote) (host to host)"
+        case .srflx: "\(s.local) → NAT → \(s.remote) (server-reflexive)"
+        case .relay:
+            "\(s.local) → TURN \(s.relay.map { "\($0)" } ?? "\(s.remote)") (\(s.relayTransport ?? "udp")) → peer"
+        case .vpn:
+            "\(s.local) → VPN (\(s.tunnel ?? "tunnel")\(s.server.map { ", \($0)" } ?? "")) → \(s.remote)"
+        case .unknown: "\(s.local) → ? → \(s.remote)"
+        }
+    }
+
+    // MARK: calls seen only as a tunnel's rhythm
+
+    func isCallLike(_ tunnel: TunnelFlowRecord) -> Bool { !callRuns(tunnel).isEmpty }
+
+    /// Runs of seconds in which the tunnel carried call-like traffic, as (first second, last second).
+    func callRuns(_ tunnel: TunnelFlowRecord) -> [(Int, Int)] {
+        var runs: [(Int, Int)] = []
+        var current: (Int, Int)? = nil
+        for (second, bucket) in tunnel.seconds.enumerated() {
+            let packets = bucket.fromClient + bucket.toClient
+            let callLike = bucket.fromClient >= Self.callPacketsPerSecond && bucket.toClient >= Self.callPacketsPerSecond
+                && packets > 0 && bucket.bytes / packets <= Self.callPacketBytes
+            if callLike {
+                if let run = current, second - run.1 <= Self.longestGapSeconds + 1 {
+                    current = (run.0, second)
+                } else {
+                    if let run = current { runs.append(run) }
+                    current = (second, second)
+                }
+            }
+        }
+        if let run = current { runs.append(run) }
+        return runs.filter { $0.1 - $0.0 + 1 >= Self.shortestCallSeconds }
+    }
+
+    /// Calls visible only as media-like traffic inside a VPN's outer flow (the field study's "many
+    /// small packets" on the IP-HTTPS/SSTP flow), unless the inner media was decoded already.
+    func tunnelCalls(_ tracker: CallTracker, visible: [CallVerdict]) -> [CallVerdict] {
+        var calls: [CallVerdict] = []
+        for tunnel in tracker.tunnels.values.sorted(by: { $0.firstTime < $1.firstTime }) {
+            for (first, last) in callRuns(tunnel) {
+                let start = Timestamp(nanoseconds: tunnel.firstTime.nanoseconds &+ Int64(first) &* 1_000_000_000)
+                let end = Timestamp(nanoseconds: min(tunnel.lastTime.nanoseconds, tunnel.firstTime.nanoseconds &+ Int64(last &+ 1) &* 1_000_000_000))
+                let decodedInside = visible.contains { call in
+                    call.start <= end && call.end >= start && call.segments.contains { $0.path == .vpn }
+                }
+                if decodedInside { continue }
+                let packets = tunnel.seconds[first...last].reduce(0) { $0 + $1.fromClient + $1.toClient }
+                let bytes = tunnel.seconds[first...last].reduce(0) { $0 + $1.bytes }
+                let seconds = last - first + 1
+                let rate = "\(packets / seconds) packets/s, \(packets > 0 ? bytes / packets : 0) bytes on average"
+                let isConfiguredVPN = context.vpnServers.contains(tunnel.server.address)
+                let isTURN = tracker.turnServers[tunnel.server.address] != nil
+                var segment = PathSegment(
+                    start: start, end: end, path: isTURN ? .relay : .vpn, tunnel: nil, server: tunnel.server,
+                    relay: nil, relayTransport: nil, local: tunnel.client, remote: tunnel.server,
+                    transport: tunnel.key.transport, packets: packets, confidence: 0.7, evidence: [],
+                    firstFrame: tunnel.evidenceFrame)
+                segment.evidence.append(
+                    "\(tunnel.key.transport.rawValue.uppercased()) \(tunnel.client) ⇄ \(tunnel.server)"
+                        + (tunnel.serverName.map { " (SNI \($0))" } ?? "")
+                        + ": call-like traffic for \(seconds) s, \(rate) (rule: media-rhythm-in-tunnel)")
+                if isTURN {
+                    segment.relay = tunnel.server
+                    segment.relayTransport = tunnel.kind == .tls ? "tls" : tunnel.key.transport.rawValue
+                    segment.evidence.append("\(tunnel.server.address) answered as a TURN server: relayed media over \(segment.relayTransport ?? "tcp")")
+                } else {
+                    segment.tunnel = tunnel.kind == .tls ? (isConfiguredVPN ? "vpn" : "tls") : tunnelLabel(tunnel.kind)
+                    segment.evidence.append("frame \(tunnel.evidenceFrame): \(tunnel.evidence)"
+                        + (isConfiguredVPN ? "; \(tunnel.server.address) is the configured VPN server" : ""))
+                    if tunnel.kind == .tls && !isConfiguredVPN {
+                        segment.confidence = 0.5
+                        segment.evidence.append("a TLS tunnel of unknown make (SSTP, IP-HTTPS, AnyConnect…); name it with --vpn-server to confirm")
+                    }
+                }
+                calls.append(CallVerdict(
+                    id: 0, start: start, end: end, local: tunnel.client, remote: tunnel.server, segments: [segment],
+                    streams: [], chain: chain(segment), notes: ["the call's own packets are encrypted inside the tunnel: endpoints inside are not visible"]))
+            }
+        }
+        return calls
+    }
+}

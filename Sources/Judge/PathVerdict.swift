@@ -1,0 +1,58 @@
+import Wire
+
+/// Which way the media went, in callpath's vocabulary (CLI and JSON).
+public enum MediaPath: String, Sendable, Codable, CaseIterable {
+    /// Host to host: same LAN or routed, no address translation seen.
+    case direct
+    /// Inside a VPN tunnel.
+    case vpn
+    /// Straight to the peer's (or from our) NAT-mapped public address, learnt by STUN.
+    case srflx
+    /// Through a TURN relay.
+    case relay
+    case unknown
+}
+
+/// One stretch of a call on one path, with the packets that prove it.
+public struct PathSegment: Sendable {
+    public var start: Timestamp
+    public var end: Timestamp
+    public var path: MediaPath
+    /// `sstp`, `iphttps`, `openvpn`, `wireguard`, `ipsec`, `l2tp`, `gre`, `pptp`, `ppp` (a capture on
+    /// the tunnel interface), `tls` (a TLS tunnel of unknown make); nil unless `path == .vpn`.
+    public var tunnel: String?
+    /// The VPN server (outer view) or the TURN relay.
+    public var server: Endpoint?
+    public var relay: Endpoint?
+    /// The relay's transport to the client: `udp`, `tcp`, `tls`.
+    public var relayTransport: String?
+    public var local: Endpoint
+    public var remote: Endpoint
+    public var transport: Transport
+    public var packets: Int
+    public var confidence: Double
+    public var evidence: [String]
+    /// The first frame that carried media on this segment.
+    public var firstFrame: Int
+}
+
+/// A call: media flows that belong together (one ICE session, one SIP dialog, or one tunnel run).
+public struct CallVerdict: Sendable {
+    public var id: Int
+    public var start: Timestamp
+    public var end: Timestamp
+    public var local: Endpoint
+    public var remote: Endpoint
+    public var segments: [PathSegment]
+    public var streams: [StreamSummary]
+    /// One line per hop, as the field study drew it: `PC → VPN (SSTP, 203.0.113.5) → peer`.
+    public var chain: String
+    /// Notes that are not evidence of the path (e.g. a split-tunnel bypass).
+    public var notes: [String]
+}
+
+public struct StreamSummary: Sendable {
+    public var ssrc: UInt32
+    public var payloadType: UInt8?
+    public var packets: Int
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Judge
+import Pipeline
+import Testing
+import Wire
+
+/// Every capture the project made in its real test field (Captures/<scenario>/) has a truth file
+/// written from the ICE agents' own selected pair and the VPN's own state. callpath must give the
+/// truth's path for every segment, found by the segment's media 5-tuple.
+@Suite struct CaptureVerdictTests {
+    static let root = SharedCaptures.repositoryRoot.appendingPathComponent("Captures")
+
+    static let truthFiles: [String] = {
+        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return folders.flatMap { folder -> [String] in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+            return names.filter { $0.hasSuffix(".truth.json") }.map { "\(folder)/\($0)" }
+        }.sorted()
+    }()
+
+    @Test func thereAreScenarioCaptures() {
+        #expect(Self.truthFiles.count >= 8)
+    }
+
+    /// A capture taken on the tunnel interface shows the tunnel's inner side only: the make of the
+    /// VPN (SSTP or L2TP behind a ppp device, OpenVPN or WireGuard behind a tun device) is not in it.
+    static let interfaceTunnels: [String: Set<String>] = ["ppp": ["sstp", "l2tp", "pptp"], "tun": ["openvpn", "wireguard"]]
+
+    @Test(arguments: truthFiles)
+    func verdictsMatchTheTruth(truthFile: String) throws {
+        let url = Self.root.appendingPathComponent(truthFile)
+        let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let capture = url.deletingLastPathComponent().appendingPathComponent(try #require(truth["capture"] as? String))
+        let scan = try OfflineCapture(path: capture.path).analyzeCalls(context: NetworkContext())
+        let origin = scan.first ?? Timestamp(nanoseconds: 0)
+        let ours = scan.calls.flatMap(\.segments)
+        for call in truth["calls"] as? [[String: Any]] ?? [] {
+            for expected in call["segments"] as? [[String: Any]] ?? [] {
+                let media = try #require(expected["media"] as? [String: Any])
+                let ends = Set([media["local"] as? String ?? "", media["remote"] as? String ?? ""])
+                let start = expected["start"] as? Double ?? 0, end = expected["end"] as? Double ?? 0
+                let label = "\(truthFile) segment \(ends.sorted()) \(start)–\(end)"
+                let match = ours.first { s in
+                    Set(["\(s.local)", "\(s.remote)"]) == ends
+                        && s.start.seconds(since: origin) < end + 1 && s.end.seconds(since: origin) > start - 1
+                }
+                guard let segment = match else {
+                    Issue.record(Comment(rawValue: "\(label): no segment on this 5-tuple; ours: " + ours.map { "\($0.path) \($0.local)⇄\($0.remote)" }.joined(separator: "; ")))
+                    continue
+                }
+                #expect(segment.path.rawValue == expected["path"] as? String, Comment(rawValue: label))
+                if let relayTransport = expected["relayTransport"] as? String {
+                    #expect(segment.relayTransport == relayTransport, Comment(rawValue: label))
+                }
+                if let tunnel = expected["tunnel"] as? String {
+                    let acceptable = scan.tunnelInterface.flatMap { Self.interfaceTunnels[$0] }?.contains(tunnel) == true
+                        ? [tunnel, scan.tunnelInterface ?? ""] : [tunnel]
+                    #expect(acceptable.contains(segment.tunnel ?? "none"), Comment(rawValue: "\(label): tunnel \(segment.tunnel ?? "none")"))
+                }
+            }
+        }
+    }
+}
