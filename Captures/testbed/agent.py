@@ -235,7 +235,10 @@ if __name__ == "__main__":
     p.add_argument("--stop-file")
     p.add_argument("--freq", type=float, default=440)
     p.add_argument("--connect-timeout", type=float, default=30)
+    p.add_argument("--ca-file", help="trust this CA/self-signed cert for turns: (sets SSL_CERT_FILE)")
     args = p.parse_args()
+    if args.ca_file:
+        os.environ["SSL_CERT_FILE"] = args.ca_file
 
     async def guarded():
         try:

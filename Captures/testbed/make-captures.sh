@@ -100,9 +100,11 @@ stop_cap() { sleep 0.5; stop_pid "$1" INT; }
 
 start_turn() {
   mkdir -p "$WORK/turn"
-  [ -s "$WORK/turn/turn.crt" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
-      -subj /CN=turn.callpath.test -keyout "$WORK/turn/turn.key" -out "$WORK/turn/turn.crt" 2>/dev/null
-  sed -e "s#@CERT@#$WORK/turn/turn.crt#;s#@KEY@#$WORK/turn/turn.key#;s#@PID@#$WORK/turn/turn.pid#;s#@LOG@#$WORK/turn/turn.log#" \
+  # self-signed, with the server's IP as subjectAltName so a TURN/TLS client that trusts it can verify it
+  [ -s "$WORK/turn/turn-san.crt" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+      -subj /CN=turn.callpath.test -addext "subjectAltName=IP:192.0.2.10,DNS:turn.callpath.test" \
+      -keyout "$WORK/turn/turn.key" -out "$WORK/turn/turn-san.crt" 2>/dev/null
+  sed -e "s#@CERT@#$WORK/turn/turn-san.crt#;s#@KEY@#$WORK/turn/turn.key#;s#@PID@#$WORK/turn/turn.pid#;s#@LOG@#$WORK/turn/turn.log#" \
       "$HERE/conf/turnserver.conf" > "$WORK/turn/turn.conf"
   rm -f "$WORK/turn/turn.log"*
   bgrun cpt-turn "$WORK/turn/stdout.log" turnserver -c "$WORK/turn/turn.conf" --db "$WORK/turn/turndb"
@@ -113,6 +115,7 @@ start_turn() {
 STUN="stun:192.0.2.10:3478"
 TURN_UDP="turn:192.0.2.10:3478?transport=udp"
 TURN_TCP443="turn:192.0.2.10:443?transport=tcp"
+TURN_TLS443="turns:192.0.2.10:443?transport=tcp"
 
 # call TAG PEERNS PEERNAME "pc1 extra args" "peer extra args"
 call() {
@@ -143,7 +146,8 @@ LANPOINT="pc1 LAN interface (eth0)"
 for f in "$HERE"/scenarios/*.sh; do source "$f"; done
 
 ALL=(lan-direct novpn-srflx relay-forced sstp-full sstp-split sstp-drop udp-blocked-turn-tcp sstp-tunnel-tunnel sstp-full-lan
-     ovpn-full ovpn-split ovpn-drop ovpn-tunnel-tunnel ovpn-full-lan sip-sbc)
+     sstp-split-udp-blocked sstp-full-udp-blocked
+     ovpn-full ovpn-split ovpn-drop ovpn-tunnel-tunnel ovpn-full-lan udp-blocked-turn-tls sip-sbc)
 SEL=("$@"); [ ${#SEL[@]} -eq 0 ] && SEL=("${ALL[@]}")
 
 install_deps

@@ -65,7 +65,7 @@ public enum CallAssembler {
     }
 
     /// "remote:local" from a check's USERNAME (RFC 8445 §7.2.2); MS-ICE2 may use other separators.
-    static func ufrags(_ username: String?) -> [String] {
+    public static func ufrags(_ username: String?) -> [String] {
         guard let username else { return [] }
         return username.split(separator: ":").map(String.init).filter { !$0.isEmpty }
     }

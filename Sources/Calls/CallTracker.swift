@@ -14,6 +14,9 @@ public struct CallTracker {
     /// Addresses that answered as STUN or TURN servers (Binding without ICE credentials, Allocate).
     public private(set) var stunServers: [IPAddress: Int] = [:]
     public private(set) var turnServers: [IPAddress: Int] = [:]
+    /// Addresses the client sent TURN Allocate or plain STUN Binding requests to, answered or not
+    /// (UDP may be blocked): the STUN/TURN servers the client was configured with.
+    public private(set) var turnRequests: [IPAddress: Int] = [:]
     /// How many flows each address takes part in: the capture's own host takes part in most.
     public private(set) var flowsPerAddress: [IPAddress: Int] = [:]
     /// Addresses that asked a STUN/TURN server or opened a VPN tunnel: hosts on the capture's side.
@@ -104,6 +107,9 @@ public struct CallTracker {
             }
             record.lastTime = max(record.lastTime, meta.timestamp)
             media[key] = record
+        case (.binding, .request):
+            // No USERNAME: server-reflexive discovery against a STUN/TURN server (RFC 8445 §5.1.1.2).
+            if turnRequests[segment.destination.address] == nil { turnRequests[segment.destination.address] = meta.frame }
         case (.binding, .success):
             guard let mapped = attributes.xorMappedAddress ?? attributes.mappedAddress else { return }
             if var record = media[key], record.iceChecks > 0 {
@@ -118,6 +124,7 @@ public struct CallTracker {
                 }
             }
         case (.allocate, .request):
+            if turnRequests[segment.destination.address] == nil { turnRequests[segment.destination.address] = meta.frame }
             if allocations[key] == nil {
                 allocations[key] = TURNAllocationRecord(
                     key: key, client: segment.source, server: segment.destination, requestFrame: meta.frame)

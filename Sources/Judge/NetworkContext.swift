@@ -38,6 +38,11 @@ public struct NetworkContext: Sendable {
             || (Self.teamsMediaPorts.contains(endpoint.port) && teamsMediaNetworks.contains { $0.contains(endpoint.address) })
     }
 
+    /// Any port: Teams relays also listen on TCP/TLS 443 when UDP is blocked.
+    public func isRelayNetwork(_ address: IPAddress) -> Bool {
+        relayNetworks.contains { $0.contains(address) } || teamsMediaNetworks.contains { $0.contains(address) }
+    }
+
     public func isCorporate(_ address: IPAddress) -> Bool {
         corporateNetworks.contains { $0.contains(address) }
     }

@@ -54,6 +54,8 @@ extension PathJudge {
 
     func isCallLike(_ tunnel: TunnelFlowRecord) -> Bool { !callRuns(tunnel).isEmpty }
 
+    func isRelayNetwork(_ address: IPAddress) -> Bool { context.isRelayNetwork(address) }
+
     /// Runs of seconds in which the tunnel carried call-like traffic, as (first second, last second).
     func callRuns(_ tunnel: TunnelFlowRecord) -> [(Int, Int)] {
         var runs: [(Int, Int)] = []
@@ -92,7 +94,10 @@ extension PathJudge {
                 let seconds = last - first + 1
                 let rate = "\(packets / seconds) packets/s, \(packets > 0 ? bytes / packets : 0) bytes on average"
                 let isConfiguredVPN = context.vpnServers.contains(tunnel.server.address)
-                let isTURN = tracker.turnServers[tunnel.server.address] != nil
+                // TLS to a TURN server or a Teams transport relay is relayed media (Teams' TCP/TLS 443
+                // fallback), not a VPN.
+                let turnFrame = tracker.turnServers[tunnel.server.address] ?? tracker.turnRequests[tunnel.server.address]
+                let isTURN = turnFrame != nil || (tunnel.kind == .tls && isRelayNetwork(tunnel.server.address))
                 var segment = PathSegment(
                     start: start, end: end, path: isTURN ? .relay : .vpn, tunnel: nil, server: tunnel.server,
                     relay: nil, relayTransport: nil, local: tunnel.client, remote: tunnel.server,
@@ -105,7 +110,10 @@ extension PathJudge {
                 if isTURN {
                     segment.relay = tunnel.server
                     segment.relayTransport = tunnel.kind == .tls ? "tls" : tunnel.key.transport.rawValue
-                    segment.evidence.append("\(tunnel.server.address) answered as a TURN server: relayed media over \(segment.relayTransport ?? "tcp")")
+                    segment.evidence.append(
+                        turnFrame != nil
+                            ? "frame \(turnFrame ?? 0): \(tunnel.server.address) is a TURN server (the client sent it STUN/TURN requests): relayed media over \(segment.relayTransport ?? "tcp")"
+                            : "\(tunnel.server.address) is in a configured or Microsoft Teams relay range: a transport relay over \(segment.relayTransport ?? "tcp")")
                 } else {
                     segment.tunnel = tunnel.kind == .tls ? (isConfiguredVPN ? "vpn" : "tls") : tunnelLabel(tunnel.kind)
                     segment.evidence.append("frame \(tunnel.evidenceFrame): \(tunnel.evidence)"

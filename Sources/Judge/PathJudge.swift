@@ -23,7 +23,9 @@ public struct PathJudge {
         var verdicts: [CallVerdict] = []
         for call in CallAssembler.assemble(tracker, localHost: local) {
             let segments = call.flows.map { judge(flow: $0, tracker: tracker, local: local) }
-            verdicts.append(makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker))
+            var verdict = makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker)
+            (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, local: local)
+            verdicts.append(verdict)
         }
         verdicts += tunnelCalls(tracker, visible: verdicts)
         verdicts.sort { ($0.start, $0.segments.first?.firstFrame ?? 0) < ($1.start, $1.segments.first?.firstFrame ?? 0) }
@@ -77,22 +79,37 @@ public struct PathJudge {
         let media = "frame \(segment.firstFrame): media \(local) ⇄ \(remote) (\(flow.mediaPackets) packets"
             + (flow.streams.elements.isEmpty ? ")" : ", SSRC " + flow.streams.elements.map { hex($0) }.joined(separator: ", ") + ")")
 
-        // 1. Media seen inside a tunnel's decoded inner packets.
-        if let tunnel = flow.tunnel {
+        // The tunnel the media crossed, if the capture shows one: decoded inner packets, or a capture
+        // taken on the tunnel interface. A relay inside the tunnel is still a relay (the ICE pair's
+        // type), with the tunnel named; otherwise the tunnel is the path.
+        var tunnel: (label: String, evidence: String, confidence: Double)? = nil
+        if let inner = flow.tunnel {
+            tunnel = (tunnelLabel(inner), "frame \(flow.tunnelFrame ?? segment.firstFrame): carried inside \(inner.text) (rule: media-inside-tunnel)", 0.95)
+        } else if let tunnelInterface {
+            tunnel = (tunnelInterface.tunnel, "\(tunnelInterface.reason) (rule: tunnel-interface)", 0.85)
+        }
+        if var relayed = relayVerdict(segment, flow: flow, media: media, tracker: tracker, remote: remote) {
+            if let tunnel {
+                relayed.tunnel = tunnel.label
+                relayed.evidence.append(tunnel.evidence)
+            }
+            return relayed
+        }
+        if let tunnel {
             segment.path = .vpn
-            segment.tunnel = tunnelLabel(tunnel)
-            segment.confidence = 0.95
-            segment.evidence = [media, "frame \(flow.tunnelFrame ?? segment.firstFrame): carried inside \(tunnel.text) (rule: media-inside-tunnel)"]
+            segment.tunnel = tunnel.label
+            segment.confidence = tunnel.confidence
+            segment.evidence = [media, tunnel.evidence]
             return segment
         }
-        // 2. The capture itself was taken on a tunnel interface.
-        if let tunnelInterface {
-            segment.path = .vpn
-            segment.tunnel = tunnelInterface.tunnel
-            segment.confidence = 0.85
-            segment.evidence = [media, "\(tunnelInterface.reason) (rule: tunnel-interface)"]
-            return segment
-        }
+        return addressVerdict(segment, flow: flow, media: media, tracker: tracker, local: local, remote: remote)
+    }
+
+    /// Rules 3–4: our own TURN allocation carries the media, or the peer's side is a relay.
+    func relayVerdict(
+        _ base: PathSegment, flow: MediaFlowRecord, media: String, tracker: CallTracker, remote: Endpoint
+    ) -> PathSegment? {
+        var segment = base
         // 3. Our own TURN allocation carries it.
         let allocation = tracker.allocations[flow.key]
         if flow.turnFramedPackets > 0 || (allocation?.successFrame != nil) {
@@ -132,6 +149,14 @@ public struct PathJudge {
             segment.evidence = [media, "\(remote) is in a configured or Microsoft Teams relay range on a relay port (rule: relay-range)"]
             return segment
         }
+        return nil
+    }
+
+    /// Rules 5–7: one LAN, address translation seen by STUN, or address classes only.
+    func addressVerdict(
+        _ base: PathSegment, flow: MediaFlowRecord, media: String, tracker: CallTracker, local: Endpoint, remote: Endpoint
+    ) -> PathSegment {
+        var segment = base
         // 5. One LAN: host candidates.
         if context.sameLAN(local.address, remote.address) {
             segment.path = .direct

@@ -49,6 +49,29 @@ public struct CallVerdict: Sendable {
     public var chain: String
     /// Notes that are not evidence of the path (e.g. a split-tunnel bypass).
     public var notes: [String]
+    /// The ICE candidates the capture revealed for this call, and the pairs nominated.
+    public var candidates: [CandidateSummary] = []
+    public var nominations: [Nomination] = []
+}
+
+/// A candidate as the capture shows it (protocols.md §13.3).
+public struct CandidateSummary: Sendable, Equatable {
+    /// `host`, `srflx`, `prflx`, `relay`, or `peer` for a remote address of unknown type.
+    public var type: String
+    public var address: Endpoint
+    /// `local` (the capture's side) or `remote`.
+    public var side: String
+    /// How it was learnt, e.g. "XOR-RELAYED-ADDRESS in Allocate success".
+    public var source: String
+    public var frame: Int
+}
+
+/// A pair the controlling agent nominated (USE-CANDIDATE, RFC 8445 §8.1.1).
+public struct Nomination: Sendable, Equatable {
+    public var local: Endpoint
+    public var remote: Endpoint
+    public var frame: Int
+    public var carriedMedia: Bool
 }
 
 public struct StreamSummary: Sendable {

@@ -59,6 +59,14 @@ public struct CallReport {
                 }
                 out += ",\"evidence\":[\(s.evidence.map(Self.quote).joined(separator: ","))]}"
             }
+            out += "],\"candidates\":["
+            out += call.candidates.map { c in
+                "{\"type\":\"\(c.type)\",\"address\":\(Self.quote("\(c.address)")),\"side\":\"\(c.side)\",\"source\":\(Self.quote(c.source)),\"frame\":\(c.frame)}"
+            }.joined(separator: ",")
+            out += "],\"nominations\":["
+            out += call.nominations.map { n in
+                "{\"local\":\(Self.quote("\(n.local)")),\"remote\":\(Self.quote("\(n.remote)")),\"frame\":\(n.frame),\"carriedMedia\":\(n.carriedMedia)}"
+            }.joined(separator: ",")
             out += "],\"streams\":["
             out += call.streams.map { stream in
                 "{\"ssrc\":\"0x\(String(format: "%08x", stream.ssrc))\",\"payloadType\":\(stream.payloadType.map { "\($0)" } ?? "null"),\"packets\":\(stream.packets)}"
@@ -132,6 +140,14 @@ public struct CallReport {
             if !call.streams.isEmpty {
                 out += "  streams: " + call.streams.map { "SSRC 0x\(String(format: "%08x", $0.ssrc))\($0.payloadType.map { " PT \($0)" } ?? "")" }
                     .joined(separator: ", ") + "\n"
+            }
+            if explain {
+                for c in call.candidates {
+                    out += "  candidate \(c.side) \(c.type) \(c.address)  (frame \(c.frame): \(c.source))\n"
+                }
+                for n in call.nominations {
+                    out += "  nominated \(n.local) ⇄ \(n.remote) at frame \(n.frame)\(n.carriedMedia ? ", carried the media" : "")\n"
+                }
             }
             for note in call.notes { out += "  note: \(note)\n" }
         }

@@ -46,3 +46,13 @@ scenario_udp_blocked_turn_tcp() {
   nsx cpt-home iptables -D HOMEOUT -p udp -j DROP
   manifest_simple udp-blocked-turn-tcp "The home router drops all outbound UDP (iptables -I HOMEOUT -p udp -j DROP). PC1 is configured with STUN 192.0.2.10:3478 and TURN over TCP 443 (turn:192.0.2.10:443?transport=tcp; aioice accepts only one TURN server, so the Teams-style TCP-443 fallback is given directly). PC3 uses TURN/UDP. ICE can only succeed via PC1's TCP relay allocation." pc3 c1 "home router blocks outbound UDP"
 }
+
+scenario_udp_blocked_turn_tls() {
+  begin udp-blocked-turn-tls
+  nsx cpt-home iptables -I HOMEOUT 1 -p udp -j DROP
+  start_cap cpt-pc1 eth0 "$SW/$SCEN.pcapng"
+  call c1 cpt-pc3 pc3 "--stun $STUN --turn $TURN_TLS443 --ca-file $WORK/turn/turn-san.crt --duration 5" "--stun $STUN --turn $TURN_UDP"
+  stop_cap "$CAPPID"
+  nsx cpt-home iptables -D HOMEOUT -p udp -j DROP
+  manifest_simple udp-blocked-turn-tls "The home router drops all outbound UDP. PC1 is configured with STUN 192.0.2.10:3478 and TURN over TLS on TCP 443 (turns:192.0.2.10:443?transport=tcp; coturn's self-signed certificate, with the server IP as subjectAltName, is trusted via SSL_CERT_FILE). PC3 uses TURN/UDP. ICE can only succeed via PC1's TLS relay allocation, as a Teams client does through a UDP-blocking network." pc3 c1 "home router blocks outbound UDP; TURN over TLS 443"
+}

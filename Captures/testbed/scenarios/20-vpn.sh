@@ -102,9 +102,17 @@ vpn_call_scenario() {  # vpn_call_scenario TYPE SCEN MODE DESC [PEERNS PEERNAME]
   start_cap cpt-pc1 eth0 "$SW/$SCEN.pcapng"; local c1=$CAPPID
   vpn_up "$type" cpt-pc1 pc1 "$mode" pc1
   local vpid=$VPNPID vst=$VPNSTATE
+  if [ "${VPN_BLOCK_UDP:-0}" = 1 ]; then   # "some companies block RTP on VPN connections"
+    nsx cpt-vpn iptables -I FORWARD -i "${tif%0}+" -d 10.20.0.0/16 -p udp -j DROP
+    nsx cpt-vpn iptables -I FORWARD -o "${tif%0}+" -s 10.20.0.0/16 -p udp -j DROP
+  fi
   start_cap cpt-pc1 "$tif" "$SW/$SCEN-$tif.pcapng"; local c2=$CAPPID
   call c1 "$pns" "$pname" "--stun $STUN --turn $TURN_UDP --duration 5" "--stun $STUN --turn $TURN_UDP"
   stop_cap "$c2"
+  if [ "${VPN_BLOCK_UDP:-0}" = 1 ]; then
+    nsx cpt-vpn iptables -D FORWARD -i "${tif%0}+" -d 10.20.0.0/16 -p udp -j DROP
+    nsx cpt-vpn iptables -D FORWARD -o "${tif%0}+" -s 10.20.0.0/16 -p udp -j DROP
+  fi
   vpn_stop "$type" "$vpid" "$vst"
   stop_cap "$c1"
   manifest_vpn "$scen" "$desc" "$pname" "c1|$vst" "$tif"
@@ -164,6 +172,14 @@ scenario_sstp_split() {
 
 scenario_sstp_full_lan() {
   vpn_call_scenario sstp sstp-full-lan full "The study's first row: PC1 has the company SSTP VPN up in FULL-TUNNEL mode and calls PC2 on the same home LAN (PC2 has no VPN). STUN/TURN configured on both. Label = the pair ICE actually selected (the home LAN stays directly connected)." cpt-pc2 pc2
+}
+
+scenario_sstp_split_udp_blocked() {
+  VPN_BLOCK_UDP=1 vpn_call_scenario sstp sstp-split-udp-blocked split "The study's note: the company blocks RTP (here: all UDP) between VPN clients and the company LAN (iptables on the VPN server: FORWARD -i ppp+ -d 10.20.0.0/16 -p udp DROP and the reverse). PC1 has the SSTP VPN in SPLIT-TUNNEL mode (local breakout for the internet) and calls PC3. Host-candidate pairs through the tunnel fail; the label is the pair ICE then selected."
+}
+
+scenario_sstp_full_udp_blocked() {
+  VPN_BLOCK_UDP=1 vpn_call_scenario sstp sstp-full-udp-blocked full "As sstp-split-udp-blocked, but the SSTP VPN is in FULL-TUNNEL mode: UDP between VPN clients and the company LAN is dropped by the VPN server, while UDP from the VPN to the internet (via the company firewall's NAT) is allowed. The label is the pair ICE then selected (the media still crosses the tunnel on PC1's side)."
 }
 
 scenario_sstp_drop() { vpn_drop_scenario sstp sstp-drop; }

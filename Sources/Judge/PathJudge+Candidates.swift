@@ -1,0 +1,61 @@
+import Calls
+import Flows
+import Wire
+
+extension PathJudge {
+    /// The call's ICE candidates as the capture reveals them: local host candidates (addresses that
+    /// sent checks or media), server-reflexive ones (XOR-MAPPED-ADDRESS from a STUN/TURN server),
+    /// peer-reflexive ones (a check response that saw another address), relayed ones (Allocate
+    /// successes), the remote ends, and every pair nominated with USE-CANDIDATE.
+    func candidateMap(
+        _ call: CallFacts, tracker: CallTracker, local choose: (Endpoint, Endpoint) -> Endpoint
+    ) -> ([CandidateSummary], [Nomination]) {
+        let fragments = Set(call.ufrags)
+        let mediaKeys = Set(call.flows.map(\.key))
+        let related = tracker.media.values.filter { record in
+            mediaKeys.contains(record.key)
+                || !fragments.isDisjoint(with: CallAssembler.ufrags(record.iceUsername))
+        }.sorted { $0.firstFrame < $1.firstFrame }
+        var candidates: [CandidateSummary] = []
+        var nominations: [Nomination] = []
+        func add(_ type: String, _ address: Endpoint, _ side: String, _ source: String, _ frame: Int) {
+            if !candidates.contains(where: { $0.address == address && $0.type == type }) {
+                candidates.append(CandidateSummary(type: type, address: address, side: side, source: source, frame: frame))
+            }
+        }
+        for record in related {
+            let local = choose(record.key.low, record.key.high)
+            let remote = local == record.key.low ? record.key.high : record.key.low
+            let frame = record.firstICECheckFrame ?? record.firstMediaFrame ?? record.firstFrame
+            if let allocation = tracker.allocations[record.key], let relayed = allocation.relayed {
+                add("relay", relayed, "local", "XOR-RELAYED-ADDRESS in the Allocate success from \(allocation.server)",
+                    allocation.successFrame ?? allocation.requestFrame)
+            } else {
+                add("host", local, "local",
+                    record.iceChecks > 0 ? "sent ICE checks" : "sent media", frame)
+            }
+            if let server = tracker.serverReflexive[local], server.mapped != local {
+                add("srflx", server.mapped, "local", "XOR-MAPPED-ADDRESS from a STUN/TURN server for \(local)", server.frame)
+            }
+            let seen = local == record.key.low ? record.mappedLow : record.mappedHigh
+            if let seen, seen != local, tracker.serverReflexive[local]?.mapped != seen {
+                add("prflx", seen, "local", "XOR-MAPPED-ADDRESS in the peer's check response for \(local)", frame)
+            }
+            let remoteType = isRelayEndpoint(remote, tracker) ? "relay" : "peer"
+            if tracker.allocations[record.key] == nil {
+                let answered = (record.mappedLow ?? record.mappedHigh) != nil
+                let how = record.mediaPackets > 0 ? "exchanged media" : answered ? "answered ICE checks" : "ICE checks sent to it, no answer seen"
+                add(remoteType, remote, "remote", how, frame)
+            }
+            if let nomination = record.nominationFrame {
+                nominations.append(Nomination(local: local, remote: remote, frame: nomination, carriedMedia: mediaKeys.contains(record.key)))
+            }
+        }
+        return (candidates, nominations)
+    }
+
+    func isRelayEndpoint(_ endpoint: Endpoint, _ tracker: CallTracker) -> Bool {
+        tracker.turnServers[endpoint.address] != nil || relayedAddressFrame(endpoint, tracker) != nil
+            || context.isRelayRange(endpoint)
+    }
+}
