@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/callpath
 DEMO_CAPTURE := Captures/novpn-srflx/novpn-srflx.pcapng
 
-.PHONY: all deps build demo test bench lint format captures clean
+.PHONY: all deps test-deps build demo test bench lint format captures clean
 
 all: build
 
@@ -25,8 +25,14 @@ demo: build
 	$(RELEASE_BIN) analyze --explain $(DEMO_CAPTURE)
 	$(RELEASE_BIN) conversations $(DEMO_CAPTURE)
 
+## test-deps: tcpreplay for the live-capture test (it replays captures onto a veth pair as root)
+test-deps: deps
+	@command -v tcpreplay >/dev/null 2>&1 || [ "$$(id -u)" -ne 0 ] || { \
+	  echo "tcpreplay not found: installing it with apt-get (live-capture test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tcpreplay >/dev/null || true; }
+
 ## test: build and run the whole suite (tests that need ../shared or root skip with a reason)
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -50,6 +50,9 @@ install_deps() {
   command -v iptables-restore >/dev/null || need+=(iptables)
   command -v openssl >/dev/null || need+=(openssl)
   command -v gcc >/dev/null || need+=(gcc)
+  command -v patch >/dev/null || need+=(patch)
+  command -v unshare >/dev/null || need+=(util-linux)
+  [ -x /usr/sbin/pppd ] || need+=(ppp)
   command -v ip >/dev/null || need+=(iproute2)
   command -v ss >/dev/null || need+=(iproute2)
   if [ ${#need[@]} -gt 0 ]; then
@@ -61,6 +64,12 @@ install_deps() {
     log "creating venv $HERE/.venv"
     local base=python3
     [ -x /root/.pyenv/versions/3.11.7/bin/python3 ] && base=/root/.pyenv/versions/3.11.7/bin/python3
+    if ! "$base" -c 'import ensurepip, sysconfig, os, sys; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)' 2>/dev/null; then
+      log "apt-get install python3-venv python3-dev"   # venv + headers for sstp-server's C extension
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv python3-dev >/dev/null
+      base=/usr/bin/python3
+    fi
     "$base" -m venv "$HERE/.venv"
     "$HERE/.venv/bin/pip" install -q -r "$HERE/requirements.txt"
     bash "$HERE/lib/build-sstpd.sh" "$HERE/.venv"
@@ -149,6 +158,9 @@ ALL=(lan-direct novpn-srflx relay-forced sstp-full sstp-split sstp-drop udp-bloc
      sstp-split-udp-blocked sstp-full-udp-blocked
      ovpn-full ovpn-split ovpn-drop ovpn-tunnel-tunnel ovpn-full-lan udp-blocked-turn-tls sip-sbc)
 SEL=("$@"); [ ${#SEL[@]} -eq 0 ] && SEL=("${ALL[@]}")
+for s in "${SEL[@]}"; do
+  declare -F "scenario_${s//-/_}" >/dev/null || { echo "make-captures.sh: unknown scenario '$s' (known: ${ALL[*]})" >&2; exit 1; }
+done
 
 install_deps
 mkdir -p "$WORK"
@@ -156,9 +168,7 @@ log "building topology"
 topo_up
 start_turn
 for s in "${SEL[@]}"; do
-  fn="scenario_${s//-/_}"
-  if ! declare -F "$fn" >/dev/null; then log "unknown scenario $s"; exit 1; fi
-  "$fn"
+  "scenario_${s//-/_}"
 done
 "$PY" "$HERE/lib/provenance.py" "$CAPDIR"
 log "done"

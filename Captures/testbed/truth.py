@@ -152,9 +152,10 @@ def main(path):
                 seg["tsharkConv"] = line
                 if not line:
                     print(f"WARNING {scen}/{cap['name']}: media tuple {media} not in tshark conv", file=sys.stderr)
-                rx = [s for s in a.get("statsTimeline", [])]
-                seg["agentPackets"] = {"sent": rx[-1]["packetsSent"] if rx else None,
-                                       "received": rx[-1]["packetsReceived"] if rx else None}
+                gs = a.get("getStats", {}).values()
+                seg["agentPackets"] = {"sent": sum(x.get("packetsSent", 0) for x in gs if x.get("type") == "outbound-rtp"),
+                                       "received": sum(x.get("packetsReceived", 0) for x in gs if x.get("type") == "inbound-rtp"),
+                                       "source": "PC1 agent getStats at hang-up (RTP)"}
                 # does the peer agent use the mirror image of this pair?
                 psel = (peer or {}).get("selectedPair")
                 if psel:

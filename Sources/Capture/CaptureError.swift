@@ -11,6 +11,11 @@ public struct CaptureError: Error, Sendable, CustomStringConvertible {
         /// The file ends inside a record; everything before it was read.
         public static let truncated = Code(rawValue: "truncated")
         public static let read = Code(rawValue: "read")
+        public static let permissionDenied = Code(rawValue: "permission-denied")
+        public static let noSuchDevice = Code(rawValue: "no-such-device")
+        public static let interfaceDown = Code(rawValue: "interface-down")
+        public static let badFilter = Code(rawValue: "bad-filter")
+        public static let write = Code(rawValue: "write")
     }
 
     public let code: Code

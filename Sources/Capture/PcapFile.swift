@@ -11,7 +11,7 @@ import Wire
 ///
 /// The instance owns its `pcap_t`; packet bytes handed to `forEachPacket` are libpcap's own buffer
 /// and are valid only inside the callback: nothing is copied.
-public final class PcapFile {
+public final class PcapFile: PacketSource {
     private let handle: OpaquePointer
     public let path: String
     public let linkType: LinkType
@@ -38,6 +38,14 @@ public final class PcapFile {
     }
 
     deinit { pcap_close(handle) }
+
+    public var name: String { path }
+
+    public func forEachPacket(
+        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void, idle: () -> Void
+    ) throws(CaptureError) {
+        try forEachPacket(body)
+    }
 
     /// Calls `body` for every frame in file order. Throws `.truncated` when the file ends inside a
     /// record (after every complete record was delivered) and `.read` on other libpcap errors.

@@ -39,41 +39,49 @@ public struct CallReport {
         out += ",\"linkType\":\(Self.quote(linkType)),\"notes\":[\(notes.map(Self.quote).joined(separator: ","))]},\"calls\":["
         for (i, call) in calls.enumerated() {
             out += i == 0 ? "\n " : ",\n "
-            out += "{\"id\":\(call.id),\"start\":\(relative(call.start)),\"end\":\(relative(call.end))"
-            out += ",\"local\":\(Self.quote("\(call.local)")),\"remote\":\(Self.quote("\(call.remote)"))"
-            out += ",\"path\":\(Self.quote(call.segments.last?.path.rawValue ?? "unknown"))"
-            out += ",\"chain\":\(Self.quote(call.chain)),\"notes\":[\(call.notes.map(Self.quote).joined(separator: ","))]"
-            out += ",\"segments\":["
-            for (j, s) in call.segments.enumerated() {
-                out += j == 0 ? "\n  " : ",\n  "
-                out += "{\"start\":\(relative(s.start)),\"end\":\(relative(s.end)),\"path\":\"\(s.path.rawValue)\""
-                out += ",\"tunnel\":\(s.tunnel.map(Self.quote) ?? "null")"
-                out += ",\"relay\":\(s.relay.map { Self.quote("\($0)") } ?? "null")"
-                out += ",\"relayTransport\":\(s.relayTransport.map(Self.quote) ?? "null")"
-                out += ",\"server\":\(s.server.map { Self.quote("\($0)") } ?? "null")"
-                out += ",\"local\":\(Self.quote("\(s.local)")),\"remote\":\(Self.quote("\(s.remote)"))"
-                out += ",\"transport\":\"\(s.transport.rawValue)\",\"packets\":\(s.packets)"
-                out += ",\"confidence\":\(String(format: "%.2f", s.confidence)),\"firstFrame\":\(s.firstFrame)"
-                if j > 0 {
-                    out += ",\"gapBefore\":\(ConversationReport.seconds(max(0, s.start.nanoseconds - call.segments[j - 1].end.nanoseconds)))"
-                }
-                out += ",\"evidence\":[\(s.evidence.map(Self.quote).joined(separator: ","))]}"
-            }
-            out += "],\"candidates\":["
-            out += call.candidates.map { c in
-                "{\"type\":\"\(c.type)\",\"address\":\(Self.quote("\(c.address)")),\"side\":\"\(c.side)\",\"source\":\(Self.quote(c.source)),\"frame\":\(c.frame)}"
-            }.joined(separator: ",")
-            out += "],\"nominations\":["
-            out += call.nominations.map { n in
-                "{\"local\":\(Self.quote("\(n.local)")),\"remote\":\(Self.quote("\(n.remote)")),\"frame\":\(n.frame),\"carriedMedia\":\(n.carriedMedia)}"
-            }.joined(separator: ",")
-            out += "],\"streams\":["
-            out += call.streams.map { stream in
-                "{\"ssrc\":\"0x\(String(format: "%08x", stream.ssrc))\",\"payloadType\":\(stream.payloadType.map { "\($0)" } ?? "null"),\"packets\":\(stream.packets)}"
-            }.joined(separator: ",")
-            out += "]}"
+            out += callJSON(call)
         }
         out += calls.isEmpty ? "]}\n" : "\n]}\n"
+        return out
+    }
+
+
+    /// One call as a JSON object (the `calls` element of the contract; also used by live events).
+    public func callJSON(_ call: CallVerdict) -> String {
+        var out = ""
+        out += "{\"id\":\(call.id),\"start\":\(relative(call.start)),\"end\":\(relative(call.end))"
+        out += ",\"local\":\(Self.quote("\(call.local)")),\"remote\":\(Self.quote("\(call.remote)"))"
+        out += ",\"path\":\(Self.quote(call.segments.last?.path.rawValue ?? "unknown"))"
+        out += ",\"chain\":\(Self.quote(call.chain)),\"notes\":[\(call.notes.map(Self.quote).joined(separator: ","))]"
+        out += ",\"segments\":["
+        for (j, s) in call.segments.enumerated() {
+            out += j == 0 ? "" : ","
+            out += "{\"start\":\(relative(s.start)),\"end\":\(relative(s.end)),\"path\":\"\(s.path.rawValue)\""
+            out += ",\"tunnel\":\(s.tunnel.map(Self.quote) ?? "null")"
+            out += ",\"relay\":\(s.relay.map { Self.quote("\($0)") } ?? "null")"
+            out += ",\"relayTransport\":\(s.relayTransport.map(Self.quote) ?? "null")"
+            out += ",\"server\":\(s.server.map { Self.quote("\($0)") } ?? "null")"
+            out += ",\"local\":\(Self.quote("\(s.local)")),\"remote\":\(Self.quote("\(s.remote)"))"
+            out += ",\"transport\":\"\(s.transport.rawValue)\",\"packets\":\(s.packets)"
+            out += ",\"confidence\":\(String(format: "%.2f", s.confidence)),\"firstFrame\":\(s.firstFrame)"
+            if j > 0 {
+                out += ",\"gapBefore\":\(ConversationReport.seconds(max(0, s.start.nanoseconds - call.segments[j - 1].end.nanoseconds)))"
+            }
+            out += ",\"evidence\":[\(s.evidence.map(Self.quote).joined(separator: ","))]}"
+        }
+        out += "],\"candidates\":["
+        out += call.candidates.map { c in
+            "{\"type\":\"\(c.type)\",\"address\":\(Self.quote("\(c.address)")),\"side\":\"\(c.side)\",\"source\":\(Self.quote(c.source)),\"frame\":\(c.frame)}"
+        }.joined(separator: ",")
+        out += "],\"nominations\":["
+        out += call.nominations.map { n in
+            "{\"local\":\(Self.quote("\(n.local)")),\"remote\":\(Self.quote("\(n.remote)")),\"frame\":\(n.frame),\"carriedMedia\":\(n.carriedMedia)}"
+        }.joined(separator: ",")
+        out += "],\"streams\":["
+        out += call.streams.map { stream in
+            "{\"ssrc\":\"0x\(String(format: "%08x", stream.ssrc))\",\"payloadType\":\(stream.payloadType.map { "\($0)" } ?? "null"),\"packets\":\(stream.packets)}"
+        }.joined(separator: ",")
+        out += "]}"
         return out
     }
 

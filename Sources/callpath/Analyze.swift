@@ -26,32 +26,13 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Show the evidence behind each verdict (frames, attributes, rules).")
     var explain = false
 
-    @Option(name: .customLong("vpn-server"), help: "Address of the company VPN server (repeatable).")
-    var vpnServers: [String] = []
-
-    @Option(name: .customLong("corp-net"), help: "Company network as CIDR, e.g. 10.20.0.0/16 (repeatable).")
-    var corporateNetworks: [String] = []
-
-    @Option(name: .customLong("relay"), help: "TURN relay network as CIDR (repeatable); Microsoft Teams ranges are built in.")
-    var relayNetworks: [String] = []
+    @OptionGroup var network: NetworkOptions
 
     @Option(help: "Exit with status 1 unless every call took this path: direct, vpn, srflx or relay.")
     var expect: MediaPath?
 
-    func validate() throws {
-        for server in vpnServers where IPAddress(server) == nil {
-            throw ValidationError("--vpn-server \(server): not an IP address (give the server's IPv4 or IPv6 address)")
-        }
-        for network in corporateNetworks + relayNetworks where Prefix(network) == nil {
-            throw ValidationError("\(network): not a CIDR prefix (write it like 10.20.0.0/16 or 2001:db8::/32)")
-        }
-    }
-
     func run() throws {
-        var context = NetworkContext()
-        context.vpnServers = vpnServers.compactMap { IPAddress($0) }
-        context.corporateNetworks = corporateNetworks.compactMap { Prefix($0) }
-        context.relayNetworks = relayNetworks.compactMap { Prefix($0) }
+        let context = network.context
         var reports: [CallReport] = []
         var failure: CaptureError? = nil
         for file in files {

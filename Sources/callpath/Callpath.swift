@@ -7,7 +7,7 @@ struct Callpath: ParsableCommand {
         abstract: "Which way did the call's media go? Reads pcap/pcapng captures of Teams, WebRTC and SIP calls.",
         discussion: ExitStatus.helpText,
         version: "0.1.0",
-        subcommands: [Analyze.self, Conversations.self, Packets.self],
+        subcommands: [Analyze.self, Live.self, Interfaces.self, Conversations.self, Packets.self],
         defaultSubcommand: nil
     )
 }
