@@ -7,6 +7,8 @@ public struct CallFacts: Sendable {
     public var flows: [MediaFlowRecord]
     /// Every ICE username fragment seen on the call's checks.
     public var ufrags: [String]
+    /// SIP Call-IDs whose SDP named this call's media addresses or ufrags.
+    public var callIDs: [String] = []
 }
 
 /// Groups media flows into calls (protocols.md §13.4): flows whose ICE checks share a username
@@ -41,6 +43,18 @@ public enum CallAssembler {
             let local = localHost(flow.key.low, flow.key.high)
             if let other = byLocalEndpoint[local] { join(i, other) } else { byLocalEndpoint[local] = i }
         }
+        // One SIP dialog: flows on the addresses its SDP offered, or checked with its ufrags.
+        var dialogs: [String: [Int]] = [:]
+        for offer in tracker.sdpOffers {
+            let offered = Set(offer.offeredEndpoints)
+            for (i, flow) in flows.enumerated()
+            where offered.contains(flow.key.low) || offered.contains(flow.key.high)
+                || offer.iceUfrag.map({ ufrags(flow.iceUsername).contains($0) }) == true
+            {
+                dialogs[offer.callID, default: []].append(i)
+            }
+        }
+        for members in dialogs.values { for i in members.dropFirst() { join(i, members[0]) } }
         // Flows without ICE: same two hosts, media close in time.
         for i in flows.indices where flows[i].iceUsername == nil {
             for j in flows.indices where j < i {
@@ -60,7 +74,9 @@ public enum CallAssembler {
         return order.map { r in
             let members = groups[r] ?? []
             let fragments = Array(Set(members.flatMap { ufrags($0.iceUsername) })).sorted()
-            return CallFacts(flows: members, ufrags: fragments)
+            let keys = Set(members.map(\.key))
+            let callIDs = dialogs.filter { $0.value.contains { keys.contains(flows[$0].key) } }.keys.sorted()
+            return CallFacts(flows: members, ufrags: fragments, callIDs: callIDs)
         }
     }
 

@@ -21,6 +21,8 @@ public struct CallTracker {
     public private(set) var flowsPerAddress: [IPAddress: Int] = [:]
     /// Addresses that asked a STUN/TURN server or opened a VPN tunnel: hosts on the capture's side.
     public private(set) var serverClients = Set<IPAddress>()
+    /// SDP offers and answers seen in SIP, in capture order.
+    public private(set) var sdpOffers: [SDPOffer] = []
     /// The source of the capture's first packet.
     public private(set) var firstSource: IPAddress?
     private var seenFlows = Set<FlowKey>()
@@ -52,6 +54,7 @@ public struct CallTracker {
         } else if let last = media[key]?.lastTime, meta.timestamp > last {
             media[key]?.lastTime = meta.timestamp
         }
+        if let sip = analysis.sip, sip.hasSDP { noteSDP(sip, analysis, meta, segment) }
         if let kind = Self.tunnelKind(analysis, flow: flow) {
             noteTunnel(kind, meta, segment, analysis, key)
         }
@@ -153,6 +156,20 @@ public struct CallTracker {
             if let channel = attributes.channelNumber { allocations[key]?.channels.insert(channel) }
         default:
             break
+        }
+    }
+
+    // MARK: SIP/SDP
+
+    private mutating func noteSDP(_ sip: SIPMessage, _ analysis: PacketAnalysis, _ meta: PacketMeta, _ segment: TransportSegment) {
+        let base = analysis.sipOffset
+        guard let body = Self.text(segment.payload, sip.body, offset: base) else { return }
+        let callID = sip.callID.flatMap { Self.text(segment.payload, $0, offset: base) } ?? "?"
+        let message = sip.method.flatMap { Self.text(segment.payload, $0, offset: base) } ?? sip.statusCode.map { "\($0)" } ?? "SIP"
+        if let offer = SDPOffer(sdp: body, callID: callID, frame: meta.frame, sender: segment.source.address, message: message),
+            sdpOffers.count < 10_000
+        {
+            sdpOffers.append(offer)
         }
     }
 

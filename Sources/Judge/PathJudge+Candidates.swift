@@ -51,7 +51,35 @@ extension PathJudge {
                 nominations.append(Nomination(local: local, remote: remote, frame: nomination, carriedMedia: mediaKeys.contains(record.key)))
             }
         }
+        for offer in tracker.sdpOffers where call.callIDs.contains(offer.callID) {
+            let side = related.contains { choose($0.key.low, $0.key.high).address == offer.sender } ? "local" : "remote"
+            for offered in offer.candidates {
+                add(offered.type, offered.address, side,
+                    "a=candidate (\(offered.transport)) in SIP \(offer.message), Call-ID \(offer.callID)", offer.frame)
+            }
+        }
         return (candidates, nominations)
+    }
+
+    /// What the call's SDP offered against what carried media: offers never used, and media on
+    /// addresses no SDP named (e.g. a NAT's or a relay's address the SBC never saw).
+    func sdpNotes(_ call: CallFacts, tracker: CallTracker) -> [String] {
+        let offers = tracker.sdpOffers.filter { call.callIDs.contains($0.callID) }
+        guard !offers.isEmpty else { return [] }
+        let offered = Set(offers.flatMap(\.offeredEndpoints))
+        let used = Set(call.flows.flatMap { [$0.key.low, $0.key.high] })
+        var notes: [String] = []
+        let frames = offers.map { "\($0.frame)" }.joined(separator: ", ")
+        notes.append("SIP Call-ID \(offers[0].callID): SDP in frames \(frames) offered \(offered.count) media addresses/candidates")
+        let unused = offers.flatMap(\.candidates).filter { !used.contains($0.address) }
+        if !unused.isEmpty {
+            notes.append("offered but never used: " + unused.map { "\($0.type) \($0.address)" }.joined(separator: ", "))
+        }
+        let unoffered = call.flows.flatMap { [$0.key.low, $0.key.high] }.filter { !offered.contains($0) }
+        if !unoffered.isEmpty {
+            notes.append("media on addresses no SDP offered: " + Set(unoffered).map { "\($0)" }.sorted().joined(separator: ", "))
+        }
+        return notes
     }
 
     func isRelayEndpoint(_ endpoint: Endpoint, _ tracker: CallTracker) -> Bool {

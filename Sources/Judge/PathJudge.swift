@@ -25,6 +25,7 @@ public struct PathJudge {
             let segments = call.flows.map { judge(flow: $0, tracker: tracker, local: local) }
             var verdict = makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker)
             (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, local: local)
+            verdict.notes += sdpNotes(call, tracker: tracker)
             verdicts.append(verdict)
         }
         verdicts += tunnelCalls(tracker, visible: verdicts)
