@@ -55,14 +55,17 @@ public enum CallAssembler {
             }
         }
         for members in dialogs.values { for i in members.dropFirst() { join(i, members[0]) } }
-        // Flows without ICE: same two hosts, media close in time.
-        for i in flows.indices where flows[i].iceUsername == nil {
-            for j in flows.indices where j < i {
-                let a = flows[i], b = flows[j]
-                let sameHosts = Set([a.key.low.address, a.key.high.address]) == Set([b.key.low.address, b.key.high.address])
-                let close = a.firstTime.nanoseconds &- b.lastTime.nanoseconds < sameCallGapNanoseconds
-                if sameHosts && close { join(i, j) }
+        // Flows without ICE: same two hosts, media close in time (flows are in time order, so
+        // comparing with the latest earlier flow of the same host pair is enough).
+        var latestByHosts: [HostPair: Int] = [:]
+        for (i, flow) in flows.enumerated() {
+            let hosts = HostPair(flow.key.low.address, flow.key.high.address)
+            if let j = latestByHosts[hosts], flow.iceUsername == nil || flows[j].iceUsername == nil,
+                flow.firstTime.nanoseconds &- flows[j].lastTime.nanoseconds < sameCallGapNanoseconds
+            {
+                join(i, j)
             }
+            if latestByHosts[hosts].map({ flows[$0].lastTime < flow.lastTime }) ?? true { latestByHosts[hosts] = i }
         }
         var groups: [Int: [MediaFlowRecord]] = [:]
         var order: [Int] = []
@@ -85,4 +88,11 @@ public enum CallAssembler {
         guard let username else { return [] }
         return username.split(separator: ":").map(String.init).filter { !$0.isEmpty }
     }
+}
+
+/// Two addresses in a fixed order.
+struct HostPair: Hashable {
+    let low: IPAddress
+    let high: IPAddress
+    init(_ a: IPAddress, _ b: IPAddress) { (low, high) = a < b ? (a, b) : (b, a) }
 }

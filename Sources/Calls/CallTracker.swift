@@ -179,35 +179,39 @@ public struct CallTracker {
         _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, _ key: FlowKey, flow: FlowState?,
         hopLimit: UInt8
     ) {
-        var record = media[key] ?? MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)
-        if segment.source == key.low {
-            record.packetsLowToHigh &+= 1
-            record.hopLimitFromLow = max(record.hopLimitFromLow, hopLimit)
-        } else {
-            record.packetsHighToLow &+= 1
-            record.hopLimitFromHigh = max(record.hopLimitFromHigh, hopLimit)
-        }
-        record.bytes &+= meta.wireLength
-        record.mediaPackets &+= 1
-        record.firstMediaFrame = record.firstMediaFrame ?? meta.frame
-        if meta.timestamp > record.lastTime { record.lastTime = meta.timestamp }
-        if meta.timestamp < record.firstTime { record.firstTime = meta.timestamp }
+        // Mutated in place: copying a record out and back would retain and release its arrays per packet.
         let protocols = analysis.protocols
-        if protocols.contains(.turnChannel) || (protocols.contains(.stun) && analysis.stun?.attributes.data != nil) {
-            record.turnFramedPackets &+= 1
-            record.firstTURNFrame = record.firstTURNFrame ?? meta.frame
+        let tunnel = segment.tunnelDepth > 0 ? Self.enclosingTunnel(segment.layers) : nil
+        Self.update(&media[key, default: MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)]) { record in
+            if segment.source == key.low {
+                record.packetsLowToHigh &+= 1
+                record.hopLimitFromLow = max(record.hopLimitFromLow, hopLimit)
+            } else {
+                record.packetsHighToLow &+= 1
+                record.hopLimitFromHigh = max(record.hopLimitFromHigh, hopLimit)
+            }
+            record.bytes &+= meta.wireLength
+            record.mediaPackets &+= 1
+            record.firstMediaFrame = record.firstMediaFrame ?? meta.frame
+            if meta.timestamp > record.lastTime { record.lastTime = meta.timestamp }
+            if meta.timestamp < record.firstTime { record.firstTime = meta.timestamp }
+            if protocols.contains(.turnChannel) || (protocols.contains(.stun) && analysis.stun?.attributes.data != nil) {
+                record.turnFramedPackets &+= 1
+                record.firstTURNFrame = record.firstTURNFrame ?? meta.frame
+            }
+            if let rtp = analysis.rtp {
+                record.streams.insert(rtp.ssrc)
+                record.payloadTypes.insert(rtp.payloadType)
+            }
+            if record.dtlsFrame == nil, let frame = flow?.dtlsFrame { record.dtlsFrame = frame }
+            if record.tunnel == nil, let tunnel {
+                record.tunnel = tunnel
+                record.tunnelFrame = meta.frame
+            }
         }
-        if let rtp = analysis.rtp {
-            record.streams.insert(rtp.ssrc)
-            record.payloadTypes.insert(rtp.payloadType)
-        }
-        if record.dtlsFrame == nil, let frame = flow?.dtlsFrame { record.dtlsFrame = frame }
-        if segment.tunnelDepth > 0, record.tunnel == nil, let tunnel = Self.enclosingTunnel(segment.layers) {
-            record.tunnel = tunnel
-            record.tunnelFrame = meta.frame
-        }
-        media[key] = record
     }
+
+    static func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
 
     /// The VPN-like tunnel a decoded inner packet came through, outermost first.
     static func enclosingTunnel(_ layers: LayerTrail) -> ProtocolName? {

@@ -8,14 +8,14 @@ extension PathJudge {
     /// peer-reflexive ones (a check response that saw another address), relayed ones (Allocate
     /// successes), the remote ends, and every pair nominated with USE-CANDIDATE.
     func candidateMap(
-        _ call: CallFacts, tracker: CallTracker, local choose: (Endpoint, Endpoint) -> Endpoint
+        _ call: CallFacts, tracker: CallTracker, checksByUfrag: [String: [MediaFlowRecord]],
+        local choose: (Endpoint, Endpoint) -> Endpoint
     ) -> ([CandidateSummary], [Nomination]) {
-        let fragments = Set(call.ufrags)
         let mediaKeys = Set(call.flows.map(\.key))
-        let related = tracker.media.values.filter { record in
-            mediaKeys.contains(record.key)
-                || !fragments.isDisjoint(with: CallAssembler.ufrags(record.iceUsername))
-        }.sorted { $0.firstFrame < $1.firstFrame }
+        var relatedByKey: [FlowKey: MediaFlowRecord] = [:]
+        for flow in call.flows { relatedByKey[flow.key] = flow }
+        for fragment in call.ufrags { for record in checksByUfrag[fragment] ?? [] { relatedByKey[record.key] = record } }
+        let related = relatedByKey.values.sorted { $0.firstFrame < $1.firstFrame }
         var candidates: [CandidateSummary] = []
         var nominations: [Nomination] = []
         func add(_ type: String, _ address: Endpoint, _ side: String, _ source: String, _ frame: Int) {
@@ -80,6 +80,15 @@ extension PathJudge {
             notes.append("media on addresses no SDP offered: " + Set(unoffered).map { "\($0)" }.sorted().joined(separator: ", "))
         }
         return notes
+    }
+
+    /// Every flow that carried ICE checks, by each of its username fragments.
+    static func checksByUfrag(_ tracker: CallTracker) -> [String: [MediaFlowRecord]] {
+        var index: [String: [MediaFlowRecord]] = [:]
+        for record in tracker.media.values where record.iceUsername != nil {
+            for fragment in CallAssembler.ufrags(record.iceUsername) { index[fragment, default: []].append(record) }
+        }
+        return index
     }
 
     func isRelayEndpoint(_ endpoint: Endpoint, _ tracker: CallTracker) -> Bool {

@@ -21,10 +21,11 @@ public struct PathJudge {
     public func judge(_ tracker: CallTracker) -> [CallVerdict] {
         let local = localSideChooser(tracker)
         var verdicts: [CallVerdict] = []
+        let checksByUfrag = Self.checksByUfrag(tracker)
         for call in CallAssembler.assemble(tracker, localHost: local) {
             let segments = call.flows.map { judge(flow: $0, tracker: tracker, local: local) }
             var verdict = makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker)
-            (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, local: local)
+            (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, checksByUfrag: checksByUfrag, local: local)
             verdict.notes += sdpNotes(call, tracker: tracker)
             verdicts.append(verdict)
         }
