@@ -20,8 +20,8 @@ struct Analyze: ParsableCommand {
     @Argument(help: "One or more pcap or pcapng capture files.")
     var files: [String]
 
-    @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
-    var format: OutputFormat = .text
+    @Option(name: .shortAndLong, help: "Output format: text, json, csv or html (a page with path diagrams and timelines).")
+    var format: AnalyzeFormat = .text
 
     @Flag(help: "Show the evidence behind each verdict (frames, attributes, rules).")
     var explain = false
@@ -55,6 +55,7 @@ struct Analyze: ParsableCommand {
         case .text: output = reports.map { $0.text(explain: explain) }.joined(separator: "\n")
         case .json: output = reports.count == 1 ? reports[0].json() : "[" + reports.map { $0.json() }.joined(separator: ",") + "]\n"
         case .csv: output = reports.enumerated().map { $0.element.csv(header: $0.offset == 0) }.joined()
+        case .html: output = reports.map { $0.html() }.joined()
         }
         FileHandleWriter.standardOutput.write(output)
         if let failure { throw ExitCode(ExitStatus.code(for: failure)) }
@@ -69,3 +70,7 @@ struct Analyze: ParsableCommand {
 }
 
 extension MediaPath: ExpressibleByArgument {}
+
+enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv, html
+}

@@ -120,3 +120,37 @@ import Testing
         #expect(outcome.status == 64)
     }
 }
+
+/// `analyze` on the project's own test-field captures, as an admin runs it.
+@Suite struct AnalyzeCommandTests {
+    static let captures = CommandLineTests.repositoryRoot.appendingPathComponent("Captures").path
+
+    @Test func htmlHasADiagramAndATimelinePerCall() throws {
+        let outcome = try CommandLineTests.run(["analyze", "-f", "html", "\(Self.captures)/sstp-drop/sstp-drop.pcapng"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasPrefix("<!DOCTYPE html>"))
+        #expect(outcome.stdout.components(separatedBy: "<h2>Call ").count - 1 == 3)
+        #expect(outcome.stdout.components(separatedBy: "<svg").count - 1 == 6)  // diagram + timeline per call
+        #expect(outcome.stdout.hasSuffix("</html>\n"))
+    }
+
+    @Test func expectFailsWhenAnotherPathWasTaken() throws {
+        let file = "\(Self.captures)/relay-forced/relay-forced.pcapng"
+        #expect(try CommandLineTests.run(["analyze", "--expect", "relay", file]).status == 0)
+        let other = try CommandLineTests.run(["analyze", "--expect", "direct", file])
+        #expect(other.status == 1)
+        #expect(other.stderr.contains("took another path than direct"))
+    }
+
+    @Test func captureWithoutCallsSaysSoPlainly() throws {
+        let outcome = try CommandLineTests.run(["analyze", "\(CommandLineTests.linktypes)/ethernet.pcap"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("No calls found"))
+    }
+
+    @Test func badNetworkOptionsAreUsageErrors() throws {
+        let outcome = try CommandLineTests.run(["analyze", "--corp-net", "10.0.0.0/40", "\(CommandLineTests.linktypes)/ethernet.pcap"])
+        #expect(outcome.status == 64)
+        #expect(outcome.stderr.contains("not a CIDR prefix"))
+    }
+}
