@@ -5,11 +5,12 @@ import Wire
 
 extension PathJudge {
     /// A second of tunnel traffic "looks like a call" when both directions carry at least this many
-    /// packets (audio is 25–50 packets/s each way) of at most `callPacketBytes` on average.
-    static let callPacketsPerSecond = 10
+    /// packets (audio is 50 packets/s each way at 20 ms, 25 at 40 ms) of at most `callPacketBytes` on
+    /// average. Signalling bursts (presence, chat over TLS) stay below it.
+    static let callPacketsPerSecond = 15
     static let callPacketBytes = 500
     /// Shortest run of call-like seconds reported as a call, and the longest quiet gap inside one.
-    static let shortestCallSeconds = 2
+    static let shortestCallSeconds = 3
     static let longestGapSeconds = 2
 
     func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], tracker: CallTracker) -> CallVerdict {
@@ -119,8 +120,13 @@ extension PathJudge {
                     segment.evidence.append("frame \(tunnel.evidenceFrame): \(tunnel.evidence)"
                         + (isConfiguredVPN ? "; \(tunnel.server.address) is the configured VPN server" : ""))
                     if tunnel.kind == .tls && !isConfiguredVPN {
-                        segment.confidence = 0.5
-                        segment.evidence.append("a TLS tunnel of unknown make (SSTP, IP-HTTPS, AnyConnect…); name it with --vpn-server to confirm")
+                        // Media over plain TLS is a TLS VPN (AnyConnect, FortiClient…) or an app's own TCP
+                        // fallback (Zoom, Teams): the capture alone cannot tell which.
+                        segment.path = .unknown
+                        segment.confidence = 0.4
+                        segment.evidence.append(
+                            "unknown: call-like traffic inside TLS of unknown make: a TLS VPN (SSTP, AnyConnect, FortiClient…) "
+                                + "or media over TLS; name the VPN server with --vpn-server to judge it vpn")
                     }
                 }
                 calls.append(CallVerdict(
