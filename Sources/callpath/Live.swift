@@ -89,6 +89,12 @@ struct Live: ParsableCommand {
         runningCapture = capture
         signal(SIGINT) { _ in runningCapture?.stop() }
         signal(SIGTERM) { _ in runningCapture?.stop() }
+        // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         defer {
             signal(SIGINT, SIG_DFL)
             signal(SIGTERM, SIG_DFL)

@@ -78,6 +78,49 @@ extension LiveCaptureTests {
         #expect(try Self.paths(rewritten.stdout) == expected, "-w output re-analyzed differs")
     }
 
+    /// At top speed with a small kernel buffer the capture cannot keep up: whatever it missed must show
+    /// as libpcap drops in the summary, never vanish.
+    @Test func topSpeedReplayReportsDrops() throws {
+        let file = CommandLineTests.repositoryRoot.appendingPathComponent("Captures/novpn-srflx/novpn-srflx.pcapng").path
+        let id = "\(getpid())t"
+        let namespace = "callpath-top-\(id)"
+        try Self.shell("ip netns add \(namespace) && ip link add cpl\(id) type veth peer name cpr\(id) "
+            + "&& ip link set cpr\(id) netns \(namespace) && ip link set cpl\(id) up "
+            + "&& ip netns exec \(namespace) ip link set cpr\(id) up")
+        defer { try? Self.shell("ip link del cpl\(id); ip netns del \(namespace)") }
+        let live = Process()
+        live.executableURL = try #require(CommandLineTests.executable)
+        live.arguments = ["live", "-i", "cpl\(id)", "--buffer-size", "1", "--duration", "40"]
+        let stdout = Pipe()
+        live.standardOutput = stdout
+        live.standardError = FileHandle.nullDevice
+        try live.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        let loops = 60
+        #expect(try Self.shell("ip netns exec \(namespace) tcpreplay -q --topspeed --loop=\(loops) -i cpr\(id) \(file)") == 0)
+        Thread.sleep(forTimeInterval: 2)
+        live.interrupt()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        live.waitUntilExit()
+        let summary = try #require(text.split(separator: "\n").last.map(String.init))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        let capture = try #require(object["capture"] as? [String: Any])
+        let seen = capture["packets"] as? Int ?? 0
+        let note = try #require((capture["notes"] as? [String])?.first { $0.hasPrefix("libpcap received") })
+        let numbers = note.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        let offline = try CommandLineTests.run(["analyze", "--format", "json", file])
+        let perLoop = try #require(
+            (try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any]).flatMap {
+                ($0["capture"] as? [String: Any])?["packets"] as? Int
+            })
+        let sent = perLoop * loops
+        #expect(numbers.count >= 3)
+        let dropped = numbers.count >= 2 ? numbers[1] : 0
+        // Every packet sent is either seen or counted as dropped (a little slack for the veth queue).
+        #expect(seen + dropped >= sent * 95 / 100, "seen \(seen) + dropped \(dropped) of \(sent) sent: \(note)")
+        if seen < sent * 95 / 100 { #expect(dropped > 0) }
+    }
+
     @Test func badFilterNamesTheFix() throws {
         let outcome = try CommandLineTests.run(["live", "-i", "lo", "-f", "udp port"])
         #expect(outcome.status != 0)
