@@ -156,7 +156,8 @@ for f in "$HERE"/scenarios/*.sh; do source "$f"; done
 
 ALL=(lan-direct novpn-srflx relay-forced sstp-full sstp-split sstp-drop udp-blocked-turn-tcp sstp-tunnel-tunnel sstp-full-lan
      sstp-split-udp-blocked sstp-full-udp-blocked
-     ovpn-full ovpn-split ovpn-drop ovpn-tunnel-tunnel ovpn-full-lan udp-blocked-turn-tls sip-sbc)
+     ovpn-full ovpn-split ovpn-drop ovpn-tunnel-tunnel ovpn-full-lan udp-blocked-turn-tls sip-sbc
+     iphttps cgnat-srflx)
 SEL=("$@"); [ ${#SEL[@]} -eq 0 ] && SEL=("${ALL[@]}")
 for s in "${SEL[@]}"; do
   declare -F "scenario_${s//-/_}" >/dev/null || { echo "make-captures.sh: unknown scenario '$s' (known: ${ALL[*]})" >&2; exit 1; }

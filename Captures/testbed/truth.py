@@ -177,6 +177,13 @@ def main(path):
                         rl = confirmed(ctxt, src, dst) if (src and dst) else None
                         seg["reverseMedia"] = {"transport": "udp", "remote": src, "local": dst,
                                                "seenInThisCapture": bool(rl), "tsharkConv": rl}
+                if c.get("recordServerReflexive"):
+                    # the XOR-MAPPED-ADDRESS PC1's agent learnt from the STUN server for the selected
+                    # pair's socket = its srflx candidate whose related address is that socket
+                    sock = w.get("socket") or w.get("turnClientSocket")
+                    srflx = [x for x in a.get("localCandidates", []) if x["type"] == "srflx" and x["component"] == 1]
+                    mine = [x for x in srflx if f"{x['relatedAddress']}:{x['relatedPort']}" == sock] or srflx
+                    seg["serverReflexive"] = f"{mine[0]['ip']}:{mine[0]['port']}" if mine else None
                 if c.get("notes"):
                     seg["notes"] = c["notes"]
                 segs.append(seg)

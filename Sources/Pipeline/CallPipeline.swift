@@ -56,7 +56,7 @@ public enum TunnelInterface {
         guard let name = interfaceNames.first(where: { !$0.isEmpty }), interfaceNames.count == 1 else { return nil }
         let prefixes: [(String, String)] = [
             ("ppp", "ppp"), ("tun", "tun"), ("wg", "wireguard"), ("utun", "utun"), ("ipsec", "ipsec"),
-            ("tap", "tap"), ("vpn", "vpn"),
+            ("iphttps", "iphttps"), ("IPHTTPSInterface", "iphttps"), ("tap", "tap"), ("vpn", "vpn"),
         ]
         for (prefix, tunnel) in prefixes where name.hasPrefix(prefix) {
             return (tunnel, "captured on interface \(name), a tunnel device")

@@ -22,6 +22,13 @@ import Wire
         #expect(Self.truthFiles.count >= 8)
     }
 
+    /// The truth writes IPv6 endpoints as tshark does (`2001:db8::1:443`); callpath as `[2001:db8::1]:443`.
+    static func bracketed(_ endpoint: String) -> String {
+        guard !endpoint.hasPrefix("["), endpoint.filter({ $0 == ":" }).count > 1, let colon = endpoint.lastIndex(of: ":")
+        else { return endpoint }
+        return "[\(endpoint[..<colon])]\(endpoint[colon...])"
+    }
+
     /// A capture taken on the tunnel interface shows the tunnel's inner side only: the make of the
     /// VPN (SSTP or L2TP behind a ppp device, OpenVPN or WireGuard behind a tun device) is not in it.
     static let interfaceTunnels: [String: Set<String>] = ["ppp": ["sstp", "l2tp", "pptp"], "tun": ["openvpn", "wireguard"]]
@@ -37,7 +44,7 @@ import Wire
         for call in truth["calls"] as? [[String: Any]] ?? [] {
             for expected in call["segments"] as? [[String: Any]] ?? [] {
                 let media = try #require(expected["media"] as? [String: Any])
-                let ends = Set([media["local"] as? String ?? "", media["remote"] as? String ?? ""])
+                let ends = Set([media["local"] as? String ?? "", media["remote"] as? String ?? ""].map(Self.bracketed))
                 let start = expected["start"] as? Double ?? 0, end = expected["end"] as? Double ?? 0
                 let label = "\(truthFile) segment \(ends.sorted()) \(start)–\(end)"
                 let match = ours.first { s in
@@ -55,6 +62,11 @@ import Wire
                 #expect(segment.path.rawValue == path, Comment(rawValue: label))
                 if !outerView, let relayTransport = expected["relayTransport"] as? String {
                     #expect(segment.relayTransport == relayTransport, Comment(rawValue: label))
+                }
+                if let mapped = expected["serverReflexive"] as? String {
+                    let candidates = scan.calls.flatMap(\.candidates).filter { $0.type == "srflx" && $0.side == "local" }
+                    #expect(candidates.contains { "\($0.address)" == Self.bracketed(mapped) },
+                            Comment(rawValue: "\(label): srflx candidate \(mapped) not named; ours: \(candidates.map { "\($0.address)" })"))
                 }
                 if let tunnel = expected["tunnel"] as? String {
                     let acceptable = scan.tunnelInterface.flatMap { Self.interfaceTunnels[$0] }?.contains(tunnel) == true

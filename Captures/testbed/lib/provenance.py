@@ -7,6 +7,15 @@ capdir = sys.argv[1]
 readme = os.path.join(capdir, "README.md")
 lines = open(readme).read().splitlines() if os.path.exists(readme) else [
     "# Captures", "", "| folder | made by | what it holds |", "|---|---|---|"]
+EXTRA = {".tshark-tls.txt": "tshark's confirmation of the NULL cipher suite in the ServerHello and of the inner IPv6 packets read from the TLS records",
+         ".tshark-stun.txt": "tshark's decoding of the XOR-MAPPED-ADDRESS in the STUN Binding response PC1 got"}
+
+
+def extra_files(truth):
+    stem = truth[:-len(".truth.json")]
+    return "".join(f" `{os.path.basename(stem + k)}` is {v}." for k, v in EXTRA.items() if os.path.exists(stem + k))
+
+
 rows = {}
 for t in sorted(glob.glob(os.path.join(capdir, "*", "*.truth.json"))):
     d = json.load(open(t))
@@ -24,7 +33,7 @@ for t in sorted(glob.glob(os.path.join(capdir, "*", "*.truth.json"))):
                      if d["scenario"].startswith("sip") else
                      "from the ICE agents' selected pairs and the VPN's own state") +
                  f" (`{d['scenario']}.agent.json`); `{os.path.basename(t).replace('.truth.json', '.tshark-conv.txt')}` is tshark's "
-                 f"conversation table. |")
+                 f"conversation table." + extra_files(t) + " |")
 out, seen, last_table = [], set(), None
 for l in lines:
     key = l.split("`")[1] if l.startswith("| `") and l.count("`") >= 2 else None
