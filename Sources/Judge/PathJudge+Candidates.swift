@@ -82,6 +82,43 @@ extension PathJudge {
         return notes
     }
 
+    /// The allocations of the call's local endpoints, answered or not: an unanswered UDP Allocate
+    /// followed by one over TCP/TLS is the fallback Teams makes when UDP is blocked.
+    func relayLifecycles(_ call: CallFacts, tracker: CallTracker, local choose: (Endpoint, Endpoint) -> Endpoint)
+        -> ([RelaySummary], [String])
+    {
+        let keys = Set(call.flows.map(\.key))
+        let locals = Set(call.flows.map { choose($0.key.low, $0.key.high).address })
+        let remotes = Set(call.flows.map { record -> Endpoint in
+            let local = choose(record.key.low, record.key.high)
+            return local == record.key.low ? record.key.high : record.key.low
+        })
+        var relays: [RelaySummary] = []
+        for allocation in tracker.allocations.values.sorted(by: { $0.requestFrame < $1.requestFrame })
+        where keys.contains(allocation.key) || locals.contains(allocation.client.address)
+            || allocation.relayed.map(remotes.contains) == true
+        {
+            relays.append(RelaySummary(
+                server: allocation.server, client: allocation.client,
+                transport: allocation.key.transport == .udp ? "udp" : (isTLS(allocation.key, tracker) ? "tls" : "tcp"),
+                relayed: allocation.relayed, mapped: allocation.mapped, requestFrame: allocation.requestFrame,
+                successFrame: allocation.successFrame, lifetime: allocation.lifetime,
+                errorCodes: allocation.errorCodes.elements, peers: allocation.peers.elements,
+                channels: allocation.channels.elements, microsoft: allocation.microsoft,
+                carriedMedia: keys.contains(allocation.key)))
+        }
+        var notes: [String] = []
+        let unanswered = relays.filter { $0.successFrame == nil && $0.errorCodes.isEmpty }
+        for failed in unanswered {
+            if let fallback = relays.first(where: { $0.successFrame != nil && $0.transport != failed.transport && $0.requestFrame > failed.requestFrame }) {
+                notes.append(
+                    "TURN over \(failed.transport) to \(failed.server) went unanswered (frame \(failed.requestFrame)); the client fell back to "
+                        + "\(fallback.transport) to \(fallback.server) (frame \(fallback.requestFrame))")
+            }
+        }
+        return (relays, notes)
+    }
+
     /// Every flow that carried ICE checks, by each of its username fragments.
     static func checksByUfrag(_ tracker: CallTracker) -> [String: [MediaFlowRecord]] {
         var index: [String: [MediaFlowRecord]] = [:]

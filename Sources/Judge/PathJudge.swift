@@ -27,6 +27,9 @@ public struct PathJudge {
             var verdict = makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker)
             (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, checksByUfrag: checksByUfrag, local: local)
             verdict.notes += sdpNotes(call, tracker: tracker)
+            let (relays, relayNotes) = relayLifecycles(call, tracker: tracker, local: local)
+            verdict.relays = relays
+            verdict.notes += relayNotes
             verdicts.append(verdict)
         }
         verdicts += tunnelCalls(tracker, visible: verdicts)

@@ -52,6 +52,27 @@ public struct CallVerdict: Sendable {
     /// The ICE candidates the capture revealed for this call, and the pairs nominated.
     public var candidates: [CandidateSummary] = []
     public var nominations: [Nomination] = []
+    /// The TURN allocations the call's side made, with their lifecycle.
+    public var relays: [RelaySummary] = []
+}
+
+/// One TURN allocation's lifecycle as the capture shows it (RFC 8656 §7–§12): Allocate (and any
+/// error such as 401 before the authenticated retry), permissions and channels, then data.
+public struct RelaySummary: Sendable, Equatable {
+    public var server: Endpoint
+    public var client: Endpoint
+    /// `udp`, `tcp` or `tls` between client and server.
+    public var transport: String
+    public var relayed: Endpoint?
+    public var mapped: Endpoint?
+    public var requestFrame: Int
+    public var successFrame: Int?
+    public var lifetime: UInt32?
+    public var errorCodes: [UInt16]
+    public var peers: [Endpoint]
+    public var channels: [UInt16]
+    public var microsoft: Bool
+    public var carriedMedia: Bool
 }
 
 /// A candidate as the capture shows it (protocols.md §13.3).

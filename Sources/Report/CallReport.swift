@@ -153,6 +153,15 @@ public struct CallReport {
                 for c in call.candidates {
                     out += "  candidate \(c.side) \(c.type) \(c.address)  (frame \(c.frame): \(c.source))\n"
                 }
+                for r in call.relays {
+                    var line = "  relay \(r.transport) \(r.client) → TURN \(r.server): Allocate frame \(r.requestFrame)"
+                    if !r.errorCodes.isEmpty { line += ", error \(r.errorCodes.map { "\($0)" }.joined(separator: "/"))" }
+                    line += r.successFrame.map { ", success frame \($0)" } ?? ", no answer"
+                    if let relayed = r.relayed { line += ", relayed \(relayed)" }
+                    if !r.peers.isEmpty { line += ", permissions for \(r.peers.map { "\($0)" }.joined(separator: ", "))" }
+                    if !r.channels.isEmpty { line += ", channels \(r.channels.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))" }
+                    out += line + (r.carriedMedia ? ", carried the media" : "") + "\n"
+                }
                 for n in call.nominations {
                     out += "  nominated \(n.local) ⇄ \(n.remote) at frame \(n.frame)\(n.carriedMedia ? ", carried the media" : "")\n"
                 }
