@@ -105,6 +105,11 @@ public struct CallTracker {
             record.iceChecks &+= 1
             record.firstICECheckFrame = record.firstICECheckFrame ?? meta.frame
             if attributes.useCandidate { record.nominationFrame = record.nominationFrame ?? meta.frame }
+            if segment.source == key.low {
+                record.checkPriorityFromLow = record.checkPriorityFromLow ?? attributes.priority
+            } else {
+                record.checkPriorityFromHigh = record.checkPriorityFromHigh ?? attributes.priority
+            }
             if record.iceUsername == nil, let range = attributes.username {
                 record.iceUsername = Self.text(segment.payload, range, offset: analysis.stunOffset)
             }

@@ -23,6 +23,9 @@ public struct MediaFlowRecord: Sendable {
     public var iceChecks = 0
     public var firstICECheckFrame: Int?
     public var nominationFrame: Int?
+    /// PRIORITY of the first check sent from each end (RFC 8445 §7.1.1).
+    public var checkPriorityFromLow: UInt32?
+    public var checkPriorityFromHigh: UInt32?
     /// The ufrag pair of the checks ("remote:local" as the first request sent it).
     public var iceUsername: String?
     /// XOR-MAPPED-ADDRESS a check response reported for each end.

@@ -31,8 +31,9 @@ extension PathJudge {
                 add("relay", relayed, "local", "XOR-RELAYED-ADDRESS in the Allocate success from \(allocation.server)",
                     allocation.successFrame ?? allocation.requestFrame)
             } else {
+                let priority = local == record.key.low ? record.checkPriorityFromLow : record.checkPriorityFromHigh
                 add("host", local, "local",
-                    record.iceChecks > 0 ? "sent ICE checks" : "sent media", frame)
+                    record.iceChecks > 0 ? "sent ICE checks" + (priority.map(Self.priorityText) ?? "") : "sent media", frame)
             }
             if let server = tracker.serverReflexive[local], server.mapped != local {
                 add("srflx", server.mapped, "local", "XOR-MAPPED-ADDRESS from a STUN/TURN server for \(local)", server.frame)
@@ -117,6 +118,22 @@ extension PathJudge {
             }
         }
         return (relays, notes)
+    }
+
+    /// What a check's PRIORITY says (RFC 8445 §5.1.2.1): the top byte is the type preference. In a
+    /// check it is the priority a peer-reflexive candidate would get (§7.1.1), so 110 is the norm;
+    /// other values show a vendor's own scheme, and never the type of the candidate used.
+    static func priorityText(_ priority: UInt32) -> String {
+        let preference = priority >> 24
+        let meaning: String
+        switch preference {
+        case 126: meaning = "host"
+        case 110: meaning = "prflx, as RFC 8445 §7.1.1 prescribes for checks"
+        case 100: meaning = "srflx"
+        case 0: meaning = "relay"
+        default: meaning = "not a recommended value: vendor scheme"
+        }
+        return " (PRIORITY \(priority), type preference \(preference): \(meaning))"
     }
 
     /// Every flow that carried ICE checks, by each of its username fragments.
