@@ -75,24 +75,12 @@ public final class LiveCapture: PacketSource {
     public func forEachPacket(
         _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void, idle: () -> Void
     ) throws(CaptureError) {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        while true {
-            let status = pcap_next_ex(handle, &header, &data)
-            if status == 1, let header, let data {
-                let h = header.pointee
-                packetsRead &+= 1
-                let meta = PacketMeta(
-                    frame: packetsRead, timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
-                    capturedLength: Int(h.caplen), wireLength: Int(h.len))
-                body(meta, UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
-            } else if status == 0 {
-                idle()
-            } else if status == PCAP_ERROR_BREAK {
-                return
-            } else {
-                throw CaptureError(code: .read, message: "\(device): capture stopped: \(String(cString: pcap_geterr(handle)))")
-            }
+        let outcome = PcapReadLoop.run(handle, unsignedSeconds: false, onPacket: { timestamp, captured, wire, bytes in
+            packetsRead &+= 1
+            body(PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire), bytes)
+        }, onTimeout: idle)
+        if case .failed(let reason) = outcome {
+            throw CaptureError(code: .read, message: "\(device): capture stopped: \(reason)")
         }
     }
 

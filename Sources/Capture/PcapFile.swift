@@ -50,31 +50,12 @@ public final class PcapFile: PacketSource {
     /// Calls `body` for every frame in file order. Throws `.truncated` when the file ends inside a
     /// record (after every complete record was delivered) and `.read` on other libpcap errors.
     public func forEachPacket(_ body: (PacketMeta, UnsafeRawBufferPointer) -> Void) throws(CaptureError) {
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        while true {
-            let status = pcap_next_ex(handle, &header, &data)
-            if status == 1, let header, let data {
-                let h = header.pointee
-                packetsRead &+= 1
-                nextRecordOffset &+= 16 &+ Int64(h.caplen)
-                // Classic pcap stores seconds as an unsigned 32-bit field (good until 2106), which
-                // libpcap hands out sign-extended; Wireshark reads it unsigned, and so do we.
-                let seconds = isPcapNG ? Int64(h.ts.tv_sec) : Int64(UInt32(truncatingIfNeeded: h.ts.tv_sec))
-                // With PCAP_TSTAMP_PRECISION_NANO libpcap stores nanoseconds in tv_usec.
-                let meta = PacketMeta(
-                    frame: packetsRead,
-                    timestamp: Timestamp(seconds: seconds, nanoseconds: Int64(h.ts.tv_usec)),
-                    capturedLength: Int(h.caplen), wireLength: Int(h.len))
-                body(meta, UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
-            } else if status == PCAP_ERROR_BREAK {
-                return
-            } else if status == 0 {
-                continue
-            } else {
-                throw readFailure(String(cString: pcap_geterr(handle)))
-            }
-        }
+        let outcome = PcapReadLoop.run(handle, unsignedSeconds: !isPcapNG, onPacket: { timestamp, captured, wire, bytes in
+            packetsRead &+= 1
+            nextRecordOffset &+= 16 &+ Int64(captured)
+            body(PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire), bytes)
+        }, onTimeout: {})
+        if case .failed(let reason) = outcome { throw readFailure(reason) }
     }
 
     private func readFailure(_ reason: String) -> CaptureError {

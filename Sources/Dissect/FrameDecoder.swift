@@ -253,3 +253,23 @@ extension LinkLayer {
         }
     }
 }
+
+extension FrameDecoder {
+    /// Decodes a packet a tunnel carried inside a transport payload (IP-HTTPS's IPv6 packets in
+    /// TLS records), after the frame that carried it: `layers` is the enclosing segment's trail
+    /// with the tunnel's names, `depth` its tunnel depth plus one.
+    public mutating func decode(
+        tunnelled packet: UnsafeRawBufferPointer, _ network: NetworkProtocol, depth: Int, layers: LayerTrail,
+        at time: Timestamp, _ visit: (TransportSegment) -> Void
+    ) {
+        trail = layers
+        terminal = nil
+        insideICMPError = false
+        var input = ByteCursor(packet)
+        do throws(DecodeError) {
+            try decodeNetwork(network, &input, depth: depth, at: time, visit)
+        } catch {
+            counters.malformed &+= 1
+        }
+    }
+}

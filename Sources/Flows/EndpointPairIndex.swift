@@ -6,7 +6,7 @@ import Wire
 /// SipHash, which costs more than the rest of the decode. Keys here are hashed with one
 /// multiply-xorshift over their words (collisions only cost probes, never correctness; an
 /// attacker can at worst slow the table to a linear probe). Grows at 50% load.
-public struct EndpointPairIndex {
+public struct EndpointPairIndex: Sendable {
     public struct Key: Hashable, Sendable {
         public let low: Endpoint
         public let high: Endpoint

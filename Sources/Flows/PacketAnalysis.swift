@@ -39,6 +39,37 @@ public struct PacketAnalysis: Sendable {
 
     public init() {}
 
+    /// Empties every field, as `PacketAnalysis()` would, in place: assigning a fresh value copies
+    /// over a kilobyte per packet. Lists every stored property above.
+    mutating func reset() {
+        protocols = LayerTrail()
+        stun = nil
+        stunOffset = 0
+        stunRoundTrip = nil
+        stunRequestFrame = nil
+        channelData = nil
+        msFrame = nil
+        rtp = nil
+        rtcp = nil
+        dtls = nil
+        dtlsOffset = 0
+        tlsRecords = 0
+        tlsFirstType = nil
+        tlsHandshakeType = nil
+        tlsHello = nil
+        tlsHelloLocation = .payload(0)
+        sip = nil
+        sipOffset = 0
+        sdp = nil
+        esp = nil
+        ike = nil
+        openvpn = nil
+        wireguard = nil
+        pptpControlType = nil
+        sstp = nil
+        malformed = nil
+    }
+
     public enum HelloLocation: Sendable, Equatable {
         case payload(Int)
         /// The hello was reassembled from several segments; its bytes are not kept for rendering.

@@ -1,7 +1,7 @@
 import Dissect
 import Wire
 
-extension PacketAnalyzer {
+extension PayloadAnalyzer {
     /// Data segments a direction may show before its framing is given up as unknown.
     static let framingAttempts = 8
 
@@ -9,21 +9,12 @@ extension PacketAnalyzer {
     /// end in it — what Wireshark shows for reassembled protocols (the segments before the last
     /// one of a PDU are plain TCP).
     mutating func analyzeStream(
-        _ segment: TransportSegment, _ flow: inout FlowState, forward: Bool, frame: Int, time: Timestamp,
-        _ result: inout PacketAnalysis
+        _ segment: TransportSegment, _ flow: inout FlowState, _ direction: inout TCPDirection, frame: Int,
+        time: Timestamp, _ result: inout PacketAnalysis
     ) {
         guard let tcp = segment.tcp else { return }
-        var direction = forward ? flow.forward : flow.backward
-        var framing = forward ? flow.forwardFraming : flow.backwardFraming
-        defer {
-            if forward {
-                flow.forward = direction
-                flow.forwardFraming = framing
-            } else {
-                flow.backward = direction
-                flow.backwardFraming = framing
-            }
-        }
+        var framing = direction.framing
+        defer { direction.framing = framing }
         let payload = segment.payload
         guard let skip = direction.accept(sequence: tcp.sequence, length: payload.count, syn: tcp.flags.contains(.syn)),
             skip < payload.count
@@ -82,9 +73,15 @@ extension PacketAnalyzer {
         var input = ByteCursor(bytes)
         while input.remaining > 0 {
             if direction.pduRemaining > 0 {
+                let offsetInRecord = direction.tlsRecordLength &- direction.pduRemaining
                 let chunk = input.takeAtMost(direction.pduRemaining)
                 direction.pduRemaining &-= chunk.remaining
-                if direction.collectingHello { direction.appendHello(chunk.bytes) }
+                if direction.collectingHello {
+                    direction.appendHello(chunk.bytes)
+                } else if framing == .tls, direction.tlsRecordType == TLSContentType.applicationData.rawValue {
+                    readRecordPlaintext(
+                        chunk.bytes, at: offsetInRecord, recordLength: direction.tlsRecordLength, &direction, &flow, &result)
+                }
                 if direction.pduRemaining == 0 {
                     completeSplitPDU(framing, &direction, &flow, frame: frame, &result)
                 }
@@ -115,7 +112,7 @@ extension PacketAnalyzer {
                 try? input.skip(bodyLength)
                 direction.header = 0
                 direction.headerCount = 0
-                completePDU(pdu, offset: base &+ pduStart, framing, &flow, frame: frame, time: time, &result)
+                completePDU(pdu, offset: base &+ pduStart, framing, &direction, &flow, frame: frame, time: time, &result)
                 continue
             }
             // The PDU continues in later segments.
@@ -132,6 +129,9 @@ extension PacketAnalyzer {
             }
             let chunk = input.takeAtMost(bodyLength)
             direction.pduRemaining &-= chunk.remaining
+            if framing == .tls, recordType == TLSContentType.applicationData.rawValue {
+                readRecordPlaintext(chunk.bytes, at: 0, recordLength: bodyLength, &direction, &flow, &result)
+            }
             if direction.pduRemaining == 0 { completeSplitPDU(framing, &direction, &flow, frame: frame, &result) }
         }
     }
@@ -149,6 +149,7 @@ extension PacketAnalyzer {
         case .tls:
             let type = TLSContentType(rawValue: UInt8(truncatingIfNeeded: header >> UInt64((needed &- 1) &* 8)))
             noteTLSRecord(type, &flow, frame: frame, &result)
+            if flow.iphttps { result.protocols.appendOnce(.iphttps) }
             if direction.collectingHello {
                 reassembledHello.removeAll(keepingCapacity: true)
                 reassembledHello.append(contentsOf: direction.hello)
@@ -174,8 +175,8 @@ extension PacketAnalyzer {
 
     /// A PDU wholly inside one segment; `offset` is where it starts in the segment payload.
     mutating func completePDU(
-        _ pdu: UnsafeRawBufferPointer, offset: Int, _ framing: StreamFraming, _ flow: inout FlowState, frame: Int,
-        time: Timestamp, _ result: inout PacketAnalysis
+        _ pdu: UnsafeRawBufferPointer, offset: Int, _ framing: StreamFraming, _ direction: inout TCPDirection,
+        _ flow: inout FlowState, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(pdu)
         switch framing {
@@ -187,8 +188,8 @@ extension PacketAnalyzer {
                 result.tlsHelloLocation = .payload(offset &+ TLSRecordHeader.length)
             } else if header.contentType == .applicationData, flow.nullCipher {
                 let body = input.rest.bytes
-                if IPHTTPS.isRequestLine(body) { flow.iphttps = true }
                 if ByteCursor(body).hasPrefix("SSTP_DUPLEX_POST") { result.protocols.appendOnce(.sstp) }
+                readRecordPlaintext(body, at: 0, recordLength: header.bodyLength, &direction, &flow, &result)
             }
             if flow.iphttps { result.protocols.appendOnce(.iphttps) }
         case .rfc4571:
@@ -259,7 +260,29 @@ extension PacketAnalyzer {
         result.tlsHandshakeType = result.tlsHandshakeType ?? handshake.messageType
         guard let hello = handshake.hello else { return }
         result.tlsHello = hello
-        if !hello.isClientHello, hello.nullCipher { flow.nullCipher = true }
+        if !hello.isClientHello, hello.nullCipher {
+            flow.nullCipher = true
+            flow.nullCipherMACLength = IPHTTPS.macLength(nullCipherSuite: hello.cipherSuite)
+        }
+    }
+
+    /// Part of an application-data record's body, from `offset` on: on a NULL-cipher flow the
+    /// client's first record may open IP-HTTPS; on an IP-HTTPS flow the plaintext (the body
+    /// before its MAC) carries IPv6 packets, which are lifted out for decoding.
+    mutating func readRecordPlaintext(
+        _ chunk: UnsafeRawBufferPointer, at offset: Int, recordLength: Int, _ direction: inout TCPDirection,
+        _ flow: inout FlowState, _ result: inout PacketAnalysis
+    ) {
+        guard flow.nullCipher else { return }
+        if offset == 0, IPHTTPS.isRequestLine(chunk) { flow.iphttps = true }
+        guard flow.iphttps, let macLength = flow.nullCipherMACLength else { return }
+        let plaintextEnd = recordLength &- macLength
+        let end = Swift.min(chunk.count, Swift.max(0, plaintextEnd &- offset))
+        guard end > 0 else { return }
+        let plaintext = UnsafeRawBufferPointer(rebasing: chunk[..<end])
+        if !direction.iphttps.read(plaintext, { lift($0, tunnel: .iphttps) }) {
+            result.malformed = "IP-HTTPS packet boundaries"
+        }
     }
 
     static func turnTCPName(header: UInt64, framing: StreamFraming) -> ProtocolName {
@@ -313,6 +336,11 @@ extension StreamFraming {
 }
 
 extension TCPDirection {
+    /// With TLS framing, the record in progress (its header is kept until the record ends): its
+    /// content type and body length.
+    var tlsRecordType: UInt8 { UInt8(truncatingIfNeeded: header >> 32) }
+    var tlsRecordLength: Int { Int(header & 0xFFFF) }
+
     mutating func appendHello(_ bytes: UnsafeRawBufferPointer) {
         guard hello.count < Self.helloCap else { return }
         hello.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<Swift.min(bytes.count, Self.helloCap &- hello.count)]))

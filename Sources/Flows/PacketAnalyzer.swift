@@ -8,40 +8,111 @@ import Wire
 /// protocol's own shape check (STUN cookie and length, DTLS version, RTP version plus a stable
 /// SSRC with sequence continuity). Ports are only hints (IKE 500/4500, L2TP 1701, PPTP 1723,
 /// TURN 3478, OpenVPN 1194).
+/// Classifies and decodes the payload of every transport segment, keeping per-flow state in a
+/// `FlowTable` so a flow's classification stays consistent across its packets (issue 3 item 1).
+///
+/// Recognition is port-independent first: RFC 7983 first-byte demultiplexing, then each
+/// protocol's own shape check (STUN cookie and length, DTLS version, RTP version plus a stable
+/// SSRC with sequence continuity). Ports are only hints (IKE 500/4500, L2TP 1701, PPTP 1723,
+/// TURN 3478, OpenVPN 1194).
 public struct PacketAnalyzer {
     public private(set) var table = FlowTable()
-    /// Per-SSRC statistics of every RTP stream seen.
-    public private(set) var streams: [RTPStreamKey: RTPStreamStats] = [:]
-    /// A TLS hello that arrived over several segments, copied for the report of the packet that
-    /// completed it (reused between packets).
-    public internal(set) var reassembledHello: [UInt8] = []
+    var payloads = PayloadAnalyzer()
     public private(set) var malformedPackets = 0
 
     public init() {}
 
-    /// Decodes one segment's payload, updating its flow.
-    public mutating func analyze(
-        _ segment: TransportSegment, frame: Int, time: Timestamp
-    ) -> PacketAnalysis {
+    /// A TLS hello that arrived over several segments, copied for the report of the packet that
+    /// completed it (reused between packets).
+    public var reassembledHello: [UInt8] { payloads.reassembledHello }
+
+    /// Decodes one segment's payload, updating its flow in place.
+    public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp) -> PacketAnalysis {
         var result = PacketAnalysis()
+        analyze(segment, frame: frame, time: time, into: &result)
+        return result
+    }
+
+    /// The same, writing into `result` (reset first): a `PacketAnalysis` is over a kilobyte, and
+    /// the packet report keeps it in its line without copying it there.
+    public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp, into result: inout PacketAnalysis) {
+        result.reset()
         let key = FlowKey(segment.transport, segment.source, segment.destination)
         let forward = segment.source == key.low
-        var flow = table.flows.removeValue(forKey: key) ?? FlowState(firstFrame: frame)
-        flow.countPacket(frame: frame)
+        let row = table.row(for: key, frame: frame)
+        table.states[row].countPacket(frame: frame)
         if !segment.reassembled {
+            payloads.enclosingDepth = segment.tunnelDepth
+            payloads.enclosingLayers = segment.layers
             switch segment.transport {
             case .udp:
-                analyzeDatagram(segment.payload, segment, &flow, key: key, forward: forward, frame: frame, time: time, &result)
+                payloads.analyzeDatagram(
+                    segment.payload, segment, &table.states[row], key: key, forward: forward, frame: frame, time: time,
+                    &result)
             case .tcp:
-                analyzeStream(segment, &flow, forward: forward, frame: frame, time: time, &result)
+                let tcpRow = Int(table.states[row].tcpRow)
+                guard tcpRow >= 0, tcpRow < table.tcpStreams.count else { break }
+                if forward {
+                    payloads.analyzeStream(segment, &table.states[row], &table.tcpStreams[tcpRow].forward, frame: frame, time: time, &result)
+                } else {
+                    payloads.analyzeStream(segment, &table.states[row], &table.tcpStreams[tcpRow].backward, frame: frame, time: time, &result)
+                }
             }
         }
         if result.malformed != nil {
-            flow.anomalies &+= 1
+            table.states[row].anomalies &+= 1
             malformedPackets &+= 1
         }
-        table.flows[key] = flow
-        return result
+    }
+
+    /// Decodes a segment without touching any flow state: for packets quoted inside ICMP errors,
+    /// which are evidence about a flow but not traffic of it. Decoded as the first packet of a new flow.
+    public mutating func analyzeQuoted(_ segment: TransportSegment, into result: inout PacketAnalysis) {
+        result.reset()
+        guard !segment.reassembled else { return }
+        let key = FlowKey(segment.transport, segment.source, segment.destination)
+        var flow = FlowState(firstFrame: 0)
+        flow.countPacket(frame: 0)
+        payloads.quoting = true
+        defer { payloads.quoting = false }
+        let time = Timestamp(nanoseconds: 0)
+        switch segment.transport {
+        case .udp:
+            payloads.analyzeDatagram(
+                segment.payload, segment, &flow, key: key, forward: segment.source == key.low, frame: 0, time: time, &result)
+        case .tcp:
+            var direction = TCPDirection()
+            payloads.analyzeStream(segment, &flow, &direction, frame: 0, time: time, &result)
+        }
+    }
+}
+
+/// The payload decoders with what they share between flows: open STUN transactions, the last
+/// reassembled TLS hello, and the IPv6 packets lifted out of IP-HTTPS records in this frame.
+/// Each call gets the one flow it works on as an `inout` row of the flow table.
+struct PayloadAnalyzer {
+    var transactions = STUNTransactions()
+    var reassembledHello: [UInt8] = []
+    /// Set while decoding a packet quoted by an ICMP error: no shared state may change.
+    var quoting = false
+    /// The tunnel depth and layers of the segment being decoded: they enclose any packet lifted out of it.
+    var enclosingDepth = 0
+    var enclosingLayers = LayerTrail()
+    /// IPv6 packets lifted out of this frame's IP-HTTPS records, decoded after the frame.
+    let tunnelled = TunnelledPackets()
+    /// Off while lifted packets are themselves decoded: one tunnel level is lifted per frame.
+    var lifting = true
+    /// Packets lifted in this frame: checked per frame without touching the class's storage.
+    var liftedCount = 0
+
+    /// Queues a tunnel's inner packet for decoding after the current frame.
+    mutating func lift(_ packet: UnsafeRawBufferPointer, tunnel: ProtocolName) {
+        guard lifting, !quoting else { return }
+        var layers = enclosingLayers
+        layers.appendOnce(.tls)
+        layers.append(tunnel)
+        tunnelled.append(packet, depth: enclosingDepth &+ 1, layers: layers)
+        liftedCount &+= 1
     }
 
     // MARK: UDP
@@ -136,7 +207,7 @@ public struct PacketAnalyzer {
             if dtls.hello?.useSRTP == true { flow.srtp = true }
             flow.confirm(.dtls, frame: frame)
         case .zrtp:
-            var input = ByteCursor(payload)
+            let input = ByteCursor(payload)
             guard (try? input.peek(UInt32.self, at: 4)) == 0x5A52_5450 else { return }  // "ZRTP" (RFC 6189 §5)
             result.protocols.append(.zrtp)
         case .rtpOrRTCP:
@@ -161,16 +232,13 @@ public struct PacketAnalyzer {
         else { return }
         // RFC 3550 §5.1 and Wireshark's heuristic: payload types 72–76 collide with RTCP.
         guard !(72...76).contains(rtp.payloadType) else { return }
-        let streamKey = RTPStreamKey(flow: key, forward: forward, ssrc: rtp.ssrc, relayed: relayed)
-        if var stats = streams[streamKey] {
-            let wasValid = stats.isValid
-            stats.add(sequence: rtp.sequence, payloadType: rtp.payloadType)
-            if stats.isValid && !wasValid {
+        let clock = UInt32(truncatingIfNeeded: flow.packets)
+        if let slot = flow.streams.slot(ssrc: rtp.ssrc, forward: forward, relayed: relayed) {
+            if flow.streams.add(slot: slot, sequence: rtp.sequence, payloadType: rtp.payloadType, clock: clock) {
                 flow.validSSRCs &+= 1
                 flow.rtpFrame = flow.rtpFrame ?? frame
                 flow.confirm(flow.srtp ? .srtp : .rtp, frame: frame)
             }
-            streams[streamKey] = stats
         } else {
             flow.newSSRCs &+= 1
             // Random bytes look like RTP a quarter of the time, but never keep an SSRC: give up.
@@ -178,7 +246,9 @@ public struct PacketAnalyzer {
                 flow.rtpRejected = true
                 return
             }
-            streams[streamKey] = RTPStreamStats(ssrc: rtp.ssrc, payloadType: rtp.payloadType, sequence: rtp.sequence, frame: frame)
+            let stream = RTPStreamStats(
+                ssrc: rtp.ssrc, payloadType: rtp.payloadType, sequence: rtp.sequence, forward: forward, relayed: relayed)
+            flow.streams.insert(stream, clock: clock)
         }
         result.rtp = rtp
         result.protocols.append(flow.srtp || flow.dtlsFrame != nil ? .srtp : .rtp)
@@ -195,10 +265,11 @@ public struct PacketAnalyzer {
             flow.channels.insert(channel)
         }
         flow.confirm(.stun, frame: frame)
+        guard !quoting else { return }
         switch message.messageClass {
-        case .request: table.transactions.request(message.transactionID, frame: frame, time: time)
+        case .request: transactions.request(message.transactionID, frame: frame, time: time)
         case .success, .error:
-            if let request = table.transactions.response(message.transactionID) {
+            if let request = transactions.response(message.transactionID) {
                 result.stunRequestFrame = request.frame
                 result.stunRoundTrip = time.nanoseconds &- request.time.nanoseconds
             }
@@ -305,19 +376,4 @@ public struct PacketAnalyzer {
     }
 }
 
-/// One RTP stream: an SSRC in one direction of one flow (relayed ones kept apart from direct ones).
-public struct RTPStreamKey: Hashable, Sendable {
-    public var flow: FlowKey
-    public var forward: Bool
-    public var ssrc: UInt32
-    public var relayed: Bool
-}
 
-extension PacketAnalyzer {
-    /// Decodes a segment without touching any flow state: for packets quoted inside ICMP errors,
-    /// which are evidence about a flow but not traffic of it.
-    public static func peek(_ segment: TransportSegment) -> PacketAnalysis {
-        var scratch = PacketAnalyzer()
-        return scratch.analyze(segment, frame: 0, time: Timestamp(nanoseconds: 0))
-    }
-}

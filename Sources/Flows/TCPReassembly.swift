@@ -12,6 +12,8 @@ public struct TCPDirection: Sendable {
     public static let helloCap = 16 * 1024
 
     var nextSequence: UInt32?
+    /// How this direction is cut into PDUs, decided from its first bytes.
+    var framing = StreamFraming.unknown
     /// Bytes still to come of the PDU in progress (0 between PDUs).
     var pduRemaining = 0
     /// Header bytes collected so far for the next PDU (at most 8).
@@ -24,6 +26,8 @@ public struct TCPDirection: Sendable {
     public internal(set) var framingLost = false
     /// Data segments seen while the framing was still unknown.
     var attempts = 0
+    /// IP-HTTPS with a NULL cipher: the IPv6 packets in this direction's record plaintext.
+    var iphttps = IPHTTPSReader()
 
     /// Where the new bytes of a segment start, after skipping what was already delivered.
     /// Returns nil when the segment lies wholly before `nextSequence` (a retransmission).

@@ -39,6 +39,10 @@ public struct CallPipeline {
             let key = FlowKey(segment.transport, segment.source, segment.destination)
             tracker.observe(meta, segment, analysis, flow: analyzer.table.state(of: key), hopLimit: decoder.outerHopLimit)
         }
+        let hopLimit = decoder.outerHopLimit
+        decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, flow in
+            tracker.observe(meta, segment, analysis, flow: flow, hopLimit: hopLimit)
+        }
     }
 
     /// The calls so far, judged.

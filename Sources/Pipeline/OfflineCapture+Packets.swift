@@ -19,30 +19,40 @@ extension OfflineCapture {
         decoder.followsICMPQuotes = true
         var analyzer = PacketAnalyzer()
         var truncation: CaptureError? = nil
+        // Reused for a frame's later segments and for ICMP quotes.
+        var scratch = PacketAnalysis()
+        var line = PacketLine(frame: 0, time: Timestamp(nanoseconds: 0))
         do throws(CaptureError) {
             try file.forEachPacket { meta, bytes in
-                var line = PacketLine(frame: meta.frame, time: meta.timestamp)
+                line.start(frame: meta.frame, time: meta.timestamp)
+                var analysed = false
                 var extra = LayerTrail()
                 var quotedApps = LayerTrail()
                 decoder.decode(bytes, at: meta.timestamp) { segment in
-                    let analysis: PacketAnalysis
                     if segment.insideICMPError {
-                        analysis = PacketAnalyzer.peek(segment)
-                        for i in 0..<analysis.protocols.count { quotedApps.append(analysis.protocols[i]) }
-                        line.malformed = line.malformed || analysis.malformed != nil
+                        analyzer.analyzeQuoted(segment, into: &scratch)
+                        for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
+                        line.malformed = line.malformed || scratch.malformed != nil
                         return
                     }
-                    analysis = analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp)
-                    for i in 0..<analysis.protocols.count { extra.append(analysis.protocols[i]) }
-                    line.source = segment.source.address
-                    line.destination = segment.destination.address
-                    line.sourcePort = segment.source.port
-                    line.destinationPort = segment.destination.port
-                    line.transport = segment.transport
+                    if analysed {
+                        analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &scratch)
+                        Self.adopt(segment, scratch, into: &line, extra: &extra)
+                        return
+                    }
+                    // The first segment's analysis is written straight into the line.
+                    analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &line.analysis)
+                    analysed = true
+                    line.malformed = line.malformed || line.analysis.malformed != nil
                     line.payload = segment.payload
-                    line.malformed = line.malformed || analysis.malformed != nil
-                    if analysis.protocols.count > 0 || line.analysis == nil { line.analysis = analysis }
+                    for i in 0..<line.analysis.protocols.count { extra.append(line.analysis.protocols[i]) }
+                    Self.noteEndpoints(segment, in: &line)
                 }
+                // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
+                decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
+                    Self.adopt(segment, analysis, into: &line, extra: &extra)
+                }
+                if !analysed { line.analysis = PacketAnalysis() }
                 line.protocols = decoder.trail
                 for i in 0..<extra.count where !line.protocols.contains(extra[i]) { line.protocols.append(extra[i]) }
                 for i in 0..<quotedApps.count where !line.protocols.contains(quotedApps[i]) {
@@ -53,7 +63,7 @@ extension OfflineCapture {
                     line.destination = terminal.destination
                     line.terminal = terminal
                 }
-                if let hello = line.analysis?.tlsHelloLocation, hello == .reassembled {
+                if line.analysis.tlsHelloLocation == .reassembled {
                     analyzer.reassembledHello.withUnsafeBytes { raw in
                         line.reassembledHello = raw
                         body(line)
@@ -67,5 +77,26 @@ extension OfflineCapture {
             truncation = error
         }
         return PacketScan(counters: decoder.counters, analyzer: analyzer, truncation: truncation)
+    }
+
+    private static func noteEndpoints(_ segment: TransportSegment, in line: inout PacketLine) {
+        line.source = segment.source.address
+        line.destination = segment.destination.address
+        line.sourcePort = segment.source.port
+        line.destinationPort = segment.destination.port
+        line.transport = segment.transport
+    }
+
+    /// A frame's later segments (tunnels) replace the line's analysis when they say more.
+    private static func adopt(
+        _ segment: TransportSegment, _ analysis: PacketAnalysis, into line: inout PacketLine, extra: inout LayerTrail
+    ) {
+        line.malformed = line.malformed || analysis.malformed != nil
+        if analysis.protocols.count > 0 {
+            line.analysis = analysis
+            line.payload = segment.payload
+        }
+        for i in 0..<analysis.protocols.count { extra.append(analysis.protocols[i]) }
+        noteEndpoints(segment, in: &line)
     }
 }

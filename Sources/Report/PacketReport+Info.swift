@@ -5,28 +5,24 @@ import Wire
 extension PacketReport {
     /// The info column: the key fields of the innermost recognised protocols.
     static func describe(_ line: PacketLine, into info: inout TextBuffer) {
-        guard let a = line.analysis else {
-            describeTerminal(line.terminal, into: &info)
-            return
+        if let stun = line.analysis.stun {
+            describe(stun, bytes: slice(line.payload, from: line.analysis.stunOffset), rtt: line.analysis.stunRoundTrip, into: &info)
         }
-        if let stun = a.stun {
-            describe(stun, bytes: slice(line.payload, from: a.stunOffset), rtt: a.stunRoundTrip, into: &info)
-        }
-        if let channel = a.channelData {
+        if let channel = line.analysis.channelData {
             separate(&info)
             info.append("ChannelData ")
             info.append(hex: UInt64(channel.channel), digits: 4)
             info.append(" len=")
             info.append(decimal: channel.data.count)
         }
-        if let muxed = a.msFrame {
+        if let muxed = line.analysis.msFrame {
             separate(&info)
             info.append("MS-TURN multiplexed session=")
             info.append(hex: muxed.sessionID, digits: 16)
             info.append(" len=")
             info.append(decimal: muxed.data.count)
         }
-        if let rtp = a.rtp {
+        if let rtp = line.analysis.rtp {
             separate(&info)
             info.append("PT=")
             info.append(decimal: rtp.payloadType)
@@ -38,7 +34,7 @@ extension PacketReport {
             info.append(decimal: rtp.timestamp)
             if rtp.marker { info.append(" Mark") }
         }
-        if let rtcp = a.rtcp {
+        if let rtcp = line.analysis.rtcp {
             separate(&info)
             info.append(rtcp.firstType.name)
             info.append(" SSRC=")
@@ -50,18 +46,18 @@ extension PacketReport {
             }
             if rtcp.isSRTCP { info.append(" (SRTCP)") }
         }
-        if let dtls = a.dtls { describe(dtls, bytes: slice(line.payload, from: a.dtlsOffset), into: &info) }
-        if a.tlsRecords > 0 { describeTLS(a, line: line, into: &info) }
-        if let sip = a.sip { describe(sip, sdp: a.sdp, bytes: slice(line.payload, from: a.sipOffset), into: &info) }
-        if let esp = a.esp { describe(esp, into: &info) }
-        if let ike = a.ike {
+        if let dtls = line.analysis.dtls { describe(dtls, bytes: slice(line.payload, from: line.analysis.dtlsOffset), into: &info) }
+        if line.analysis.tlsRecords > 0 { describeTLS(line, into: &info) }
+        if let sip = line.analysis.sip { describe(sip, sdp: line.analysis.sdp, bytes: slice(line.payload, from: line.analysis.sipOffset), into: &info) }
+        if let esp = line.analysis.esp { describe(esp, into: &info) }
+        if let ike = line.analysis.ike {
             separate(&info)
             info.append(ike.majorVersion == 2 ? "IKEv2 " : "IKEv1 ")
             info.append(ike.exchangeName)
             info.append(" SPIi=")
             info.append(hex: ike.initiatorSPI, digits: 16)
         }
-        if let wg = a.wireguard {
+        if let wg = line.analysis.wireguard {
             separate(&info)
             info.append(wg.name)
             info.append(wg.type <= 2 ? " sender=" : " receiver=")
@@ -71,7 +67,7 @@ extension PacketReport {
                 info.append(decimal: counter)
             }
         }
-        if let vpn = a.openvpn {
+        if let vpn = line.analysis.openvpn {
             separate(&info)
             info.append(vpn.name)
             if let session = vpn.sessionID {
@@ -79,12 +75,12 @@ extension PacketReport {
                 info.append(hex: session, digits: 16)
             }
         }
-        if let type = a.pptpControlType {
+        if let type = line.analysis.pptpControlType {
             separate(&info)
             info.append("PPTP control type ")
             info.append(decimal: type)
         }
-        if let reason = a.malformed {
+        if let reason = line.analysis.malformed {
             separate(&info)
             info.append("malformed: ")
             info.append(reason)
@@ -160,21 +156,21 @@ extension PacketReport {
         }
     }
 
-    static func describeTLS(_ a: PacketAnalysis, line: PacketLine, into info: inout TextBuffer) {
+    static func describeTLS(_ line: PacketLine, into info: inout TextBuffer) {
         separate(&info)
-        if let type = a.tlsHandshakeType {
+        if let type = line.analysis.tlsHandshakeType {
             info.append(TLSHandshake.name(type))
-        } else if let type = a.tlsFirstType {
+        } else if let type = line.analysis.tlsFirstType {
             info.append(type.name)
         }
-        if a.tlsRecords > 1 {
+        if line.analysis.tlsRecords > 1 {
             info.append(" +")
-            info.append(decimal: a.tlsRecords &- 1)
+            info.append(decimal: line.analysis.tlsRecords &- 1)
             info.append(" records")
         }
-        guard let hello = a.tlsHello else { return }
+        guard let hello = line.analysis.tlsHello else { return }
         let bytes: UnsafeRawBufferPointer =
-            switch a.tlsHelloLocation {
+            switch line.analysis.tlsHelloLocation {
             case .payload(let offset): slice(line.payload, from: offset)
             case .reassembled: slice(line.reassembledHello, from: TLSRecordHeader.length)
             }

@@ -13,7 +13,8 @@ public struct PacketLine {
     public var destinationPort: UInt16?
     public var transport: Transport?
     public var protocols: LayerTrail
-    public var analysis: PacketAnalysis?
+    /// The payload decoders' findings (empty when the frame had no UDP/TCP payload).
+    public var analysis = PacketAnalysis()
     /// The transport payload `analysis` refers to (valid only while the frame is being read).
     public var payload: UnsafeRawBufferPointer
     /// A TLS hello reassembled from several segments (`analysis.tlsHelloLocation == .reassembled`).
@@ -28,6 +29,23 @@ public struct PacketLine {
         protocols = LayerTrail()
         payload = UnsafeRawBufferPointer(start: nil, count: 0)
         reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
+        malformed = false
+    }
+
+    /// Readies the line for the next frame, keeping its analysis (the analyzer resets that when it
+    /// writes the next one) so no kilobyte-sized value is rebuilt per packet.
+    public mutating func start(frame: Int, time: Timestamp) {
+        self.frame = frame
+        self.time = time
+        source = nil
+        destination = nil
+        sourcePort = nil
+        destinationPort = nil
+        transport = nil
+        protocols = LayerTrail()
+        payload = UnsafeRawBufferPointer(start: nil, count: 0)
+        reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
+        terminal = nil
         malformed = false
     }
 }

@@ -54,13 +54,15 @@ struct FileHandleWriter {
     static let standardOutput = FileHandleWriter(descriptor: 1)
 
     func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count, let base = raw.baseAddress {
-                let written = Glibc.write(descriptor, base + offset, raw.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    func write(_ raw: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < raw.count, let base = raw.baseAddress {
+            let written = Glibc.write(descriptor, base + offset, raw.count - offset)
+            if written <= 0 { return }
+            offset += written
         }
     }
 

@@ -52,15 +52,15 @@ struct Packets: ParsableCommand {
                 if let filter, !line.protocols.contains(filter) { return }
                 if json { report.appendJSON(line, to: &out) } else { report.appendText(line, to: &out) }
                 if out.count >= 1 << 16 {
-                    FileHandleWriter.standardOutput.write(out.bytes)
+                    out.withBytes { FileHandleWriter.standardOutput.write($0) }
                     out.removeAll()
                 }
             }
         } catch {
-            FileHandleWriter.standardOutput.write(out.bytes)
+            out.withBytes { FileHandleWriter.standardOutput.write($0) }
             throw ExitStatus.fail(error)
         }
-        FileHandleWriter.standardOutput.write(out.bytes)
+        out.withBytes { FileHandleWriter.standardOutput.write($0) }
         if let truncation = scan.truncation {
             throw ExitStatus.fail(truncation)
         }

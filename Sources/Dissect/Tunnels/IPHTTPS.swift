@@ -10,4 +10,17 @@ public enum IPHTTPS {
         guard input.hasPrefix("POST "), (try? input.skip(5)) != nil else { return false }
         return input.hasPrefix("/IPHTTPS", caseInsensitive: true) || input.hasPrefix("/IPTLS", caseInsensitive: true)
     }
+
+    /// The MAC that ends every record's plaintext under a TLS 1.2 NULL-encryption suite
+    /// (RFC 5246 §6.2.3.1: a stream "cipher", so no IV and no padding), or nil when the suite is
+    /// not one whose records can be read that way.
+    public static func macLength(nullCipherSuite suite: UInt16) -> Int? {
+        switch suite {
+        case 0x0000: 0  // TLS_NULL_WITH_NULL_NULL
+        case 0x0001: 16  // TLS_RSA_WITH_NULL_MD5
+        case 0x0002, 0x002C, 0x002D, 0x002E: 20  // TLS_RSA_WITH_NULL_SHA, the PSK NULL SHA suites
+        case 0x003B: 32  // TLS_RSA_WITH_NULL_SHA256
+        default: nil
+        }
+    }
 }

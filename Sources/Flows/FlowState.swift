@@ -1,0 +1,107 @@
+import Dissect
+import Wire
+
+/// What a flow is, as evidence accumulates (Zeek's tentative → confirmed analyzers, nDPI's give-up
+/// counter). A weak heuristic (bare RTP) only labels packets while the flow is not rejected;
+/// strong signatures (STUN cookie and length, DTLS version, WireGuard sizes) work on their own.
+public enum FlowClassification: Equatable, Sendable {
+    /// Nothing decided after this many packets.
+    case probing(packets: Int)
+    /// The flow carries this protocol; `frame` is the packet that proved it.
+    case confirmed(ProtocolName, frame: Int)
+    /// Gave up: no known protocol, weak heuristics are off for this flow.
+    case rejected(frame: Int)
+}
+
+/// Per-flow state kept between packets. It lives in `FlowTable`'s array and is updated in place, so
+/// it holds only plain values: TCP reassembly buffers sit in a side table (`tcpRow`).
+public struct FlowState: Sendable {
+    public static let probingLimit = 32
+    /// More new SSRCs than this without any stream in sequence: the "RTP" is random bytes.
+    public static let ssrcChurnLimit = 6
+
+    public var firstFrame: Int
+    public var packets = 0
+    public var classification: FlowClassification = .probing(packets: 0)
+    /// First frame of each kind of evidence, for the judge.
+    public var stunFrame: Int?
+    public var turnFrame: Int?
+    public var dtlsFrame: Int?
+    public var rtpFrame: Int?
+    /// Media here is SRTP: a DTLS handshake offered use_srtp, or TURN/ICE framing surrounds it.
+    public var srtp = false
+    public var rtpRejected = false
+    var newSSRCs = 0
+    var validSSRCs = 0
+    /// The RTP streams (SSRC and direction) this flow carries.
+    public internal(set) var streams = RTPStreamSlots()
+    /// TURN channels bound on this flow (ChannelBind requests/successes), up to 8.
+    public var channels = TURNChannels()
+    /// Malformed packets of a recognised protocol on this flow.
+    public var anomalies = 0
+    /// TLS: ServerHello chose a NULL cipher (IP-HTTPS's clear mode).
+    public var nullCipher = false
+    /// The MAC that ends each NULL-cipher record's plaintext; nil when the suite's records cannot be read.
+    var nullCipherMACLength: Int?
+    public var iphttps = false
+    /// TCP: the row of this flow's reassembly state in `FlowTable.streams`; -1 for UDP.
+    var tcpRow: Int32 = -1
+
+    init(firstFrame: Int) { self.firstFrame = firstFrame }
+
+    /// Records strong evidence; a confirmed media protocol may replace a confirmed control one.
+    mutating func confirm(_ name: ProtocolName, frame: Int) {
+        switch classification {
+        case .probing, .rejected: classification = .confirmed(name, frame: frame)
+        case .confirmed(let current, _):
+            if Self.rank(name) > Self.rank(current) { classification = .confirmed(name, frame: frame) }
+        }
+    }
+
+    /// Media outranks its transports' control traffic: a STUN flow that starts carrying RTP is a media flow.
+    static func rank(_ name: ProtocolName) -> Int {
+        switch name {
+        case .rtp, .srtp: 4
+        case .turnChannel: 3
+        case .dtls: 2
+        case .stun: 1
+        default: 0
+        }
+    }
+
+    mutating func countPacket(frame: Int) {
+        packets &+= 1
+        if case .probing(let n) = classification {
+            classification = n &+ 1 >= Self.probingLimit ? .rejected(frame: frame) : .probing(packets: n &+ 1)
+        }
+    }
+
+    public var confirmedProtocol: ProtocolName? {
+        if case .confirmed(let name, _) = classification { return name }
+        return nil
+    }
+}
+
+/// A small fixed set of TURN channel numbers (no allocation): four per word.
+public struct TURNChannels: Sendable {
+    public static let capacity = 8
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+    public private(set) var count = 0
+
+    public subscript(position: Int) -> UInt16 {
+        UInt16(truncatingIfNeeded: (position < 4 ? low : high) >> UInt64((position & 3) &* 16))
+    }
+
+    public func contains(_ channel: UInt16) -> Bool {
+        for i in 0..<count where self[i] == channel { return true }
+        return false
+    }
+
+    mutating func insert(_ channel: UInt16) {
+        guard !contains(channel), count < Self.capacity else { return }
+        let bits = UInt64(channel) << UInt64((count & 3) &* 16)
+        if count < 4 { low |= bits } else { high |= bits }
+        count &+= 1
+    }
+}
