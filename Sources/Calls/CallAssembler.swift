@@ -21,7 +21,7 @@ public enum CallAssembler {
     public static let sameCallGapNanoseconds: Int64 = 10_000_000_000
 
     public static func assemble(_ tracker: CallTracker, localHost: (Endpoint, Endpoint) -> Endpoint) -> [CallFacts] {
-        let flows = tracker.media.values.filter { $0.mediaPackets >= minimumMediaPackets }
+        let flows = tracker.mediaFlows.filter { $0.mediaPackets >= minimumMediaPackets }
             .sorted { ($0.firstTime, $0.firstFrame) < ($1.firstTime, $1.firstFrame) }
         var parent = Array(flows.indices)
         func root(_ i: Int) -> Int {

@@ -6,9 +6,42 @@ import Wire
 /// reveal about NAT, TURN allocations, STUN servers and VPN outer flows. Memory grows with flows,
 /// allocations and the seconds a tunnel lasts, not with packets.
 public struct CallTracker {
-    public private(set) var media: [FlowKey: MediaFlowRecord] = [:]
+    /// Media flows and VPN outer flows, found per packet through one cheap-hashed index (a Swift
+    /// dictionary lookup costs more than the rest of the packet's tracking).
+    private var rows = EndpointPairIndex()
+    private var slots: [FlowSlot] = []
+    private var mediaRecords: [MediaFlowRecord] = []
+    private var tunnelRecords: [TunnelFlowRecord] = []
+
+    struct FlowSlot {
+        var media = -1
+        var tunnel = -1
+        var dtlsFrame: Int? = nil
+    }
+
+    /// Every media flow (and flow with ICE checks), by 5-tuple.
+    public var media: [FlowKey: MediaFlowRecord] {
+        Dictionary(mediaRecords.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    /// Every flow taken for a VPN's outer flow (or a TLS flow that may be one), by 5-tuple.
+    public var tunnels: [FlowKey: TunnelFlowRecord] {
+        Dictionary(tunnelRecords.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+    public var mediaFlows: [MediaFlowRecord] { mediaRecords }
+
+    /// The media record of one 5-tuple.
+    public func media(of key: FlowKey) -> MediaFlowRecord? {
+        guard let row = rows.value(for: key), slots[row].media >= 0 else { return nil }
+        return mediaRecords[slots[row].media]
+    }
+
+    /// The tunnel record of one 5-tuple.
+    public func tunnel(of key: FlowKey) -> TunnelFlowRecord? {
+        guard let row = rows.value(for: key), slots[row].tunnel >= 0 else { return nil }
+        return tunnelRecords[slots[row].tunnel]
+    }
+    public var tunnelFlows: [TunnelFlowRecord] { tunnelRecords }
     public private(set) var allocations: [FlowKey: TURNAllocationRecord] = [:]
-    public private(set) var tunnels: [FlowKey: TunnelFlowRecord] = [:]
     /// XOR-MAPPED-ADDRESS learnt for a local endpoint from a STUN or TURN server: its public face.
     public private(set) var serverReflexive: [Endpoint: (mapped: Endpoint, frame: Int)] = [:]
     /// Addresses that answered as STUN or TURN servers (Binding without ICE credentials, Allocate).
@@ -18,6 +51,7 @@ public struct CallTracker {
     /// (UDP may be blocked): the STUN/TURN servers the client was configured with.
     public private(set) var turnRequests: [IPAddress: Int] = [:]
     /// How many flows each address takes part in: the capture's own host takes part in most.
+    /// Counted once, before judging, from the flow table (`countFlows`), not per packet.
     public private(set) var flowsPerAddress: [IPAddress: Int] = [:]
     /// Addresses that asked a STUN/TURN server or opened a VPN tunnel: hosts on the capture's side.
     public private(set) var serverClients = Set<IPAddress>()
@@ -25,17 +59,24 @@ public struct CallTracker {
     public private(set) var sdpOffers: [SDPOffer] = []
     /// The source of the capture's first packet.
     public private(set) var firstSource: IPAddress?
-    private var seenFlows = Set<FlowKey>()
     public private(set) var firstTime: Timestamp?
     public private(set) var lastTime: Timestamp?
     public private(set) var packets = 0
 
     public init() {}
 
-    /// Takes one decoded transport segment. `flow` is the flow's state after the analyzer saw it.
+    /// Counts, for every address, the flows it takes part in.
+    public mutating func countFlows(_ keys: [FlowKey]) {
+        flowsPerAddress.removeAll(keepingCapacity: true)
+        for key in keys {
+            flowsPerAddress[key.low.address, default: 0] &+= 1
+            flowsPerAddress[key.high.address, default: 0] &+= 1
+        }
+    }
+
+    /// Takes one decoded transport segment with what the payload analyzer found in it.
     public mutating func observe(
-        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, flow: FlowState?,
-        hopLimit: UInt8 = 0
+        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, hopLimit: UInt8 = 0
     ) {
         packets &+= 1
         if firstTime == nil {
@@ -44,64 +85,77 @@ public struct CallTracker {
         }
         if lastTime.map({ meta.timestamp > $0 }) ?? true { lastTime = meta.timestamp }
         let key = FlowKey(segment.transport, segment.source, segment.destination)
-        if seenFlows.insert(key).inserted {
-            flowsPerAddress[segment.source.address, default: 0] &+= 1
-            flowsPerAddress[segment.destination.address, default: 0] &+= 1
+        let protocols = ProtocolSet(analysis.protocols)
+        let slot = slot(for: key)
+        // The protocol set gates each look into the (large) analysis, so most packets copy none of it.
+        if protocols.contains(.stun), let stun = analysis.stun { noteSTUN(stun, analysis, meta, segment, key, slot) }
+        if protocols.containsAny(.media) || Self.relaysMedia(analysis, protocols, segment.payload) {
+            noteMedia(meta, segment, analysis, protocols, key, slot, hopLimit: hopLimit)
+        } else if slots[slot].media >= 0, meta.timestamp > mediaRecords[slots[slot].media].lastTime {
+            mediaRecords[slots[slot].media].lastTime = meta.timestamp
         }
-        if let stun = analysis.stun { noteSTUN(stun, analysis, meta, segment, key) }
-        if Self.carriesMedia(analysis.protocols) || Self.relaysMedia(analysis, segment.payload) {
-            noteMedia(meta, segment, analysis, key, flow: flow, hopLimit: hopLimit)
-        } else if let last = media[key]?.lastTime, meta.timestamp > last {
-            media[key]?.lastTime = meta.timestamp
-        }
-        if let sip = analysis.sip, sip.hasSDP { noteSDP(sip, analysis, meta, segment) }
-        if let kind = Self.tunnelKind(analysis, flow: flow) {
-            noteTunnel(kind, meta, segment, analysis, key)
+        if protocols.contains(.sip), let sip = analysis.sip, sip.hasSDP { noteSDP(sip, analysis, meta, segment) }
+        if protocols.contains(.dtls), slots[slot].dtlsFrame == nil { slots[slot].dtlsFrame = meta.frame }
+        // Once a flow is a tunnel, all its packets count (TCP segments that continue a record carry no label).
+        let known = slots[slot].tunnel >= 0 ? tunnelRecords[slots[slot].tunnel].kind : nil
+        if let kind = Self.tunnelKind(protocols) ?? known {
+            noteTunnel(kind, meta, segment, analysis, key, slot)
         }
     }
 
-    static func carriesMedia(_ protocols: LayerTrail) -> Bool {
-        protocols.contains(.rtp) || protocols.contains(.srtp) || protocols.contains(.rtcp) || protocols.contains(.srtcp)
+    /// The slot of a flow, made on first sight.
+    private mutating func slot(for key: FlowKey) -> Int {
+        if let row = rows.value(for: key) { return row }
+        slots.append(FlowSlot())
+        rows.set(slots.count - 1, for: key)
+        return slots.count - 1
+    }
+
+    /// The media record of a slot, made on first use.
+    private mutating func mediaRow(_ slot: Int, _ key: FlowKey, _ meta: PacketMeta) -> Int {
+        if slots[slot].media < 0 {
+            mediaRecords.append(MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp))
+            slots[slot].media = mediaRecords.count - 1
+        }
+        return slots[slot].media
     }
 
     /// TURN ChannelData whose inner bytes the decoders could not label (TURN over TCP or TLS, SRTP
     /// before its stream is confirmed): RTP/RTCP by its first byte (RFC 7983), or, when the bytes
     /// are not in this segment, relayed data, which in a call is media.
-    static func relaysMedia(_ analysis: PacketAnalysis, _ payload: UnsafeRawBufferPointer) -> Bool {
-        guard analysis.protocols.contains(.turnChannel) else { return false }
+    static func relaysMedia(_ analysis: PacketAnalysis, _ protocols: ProtocolSet, _ payload: UnsafeRawBufferPointer) -> Bool {
+        guard protocols.contains(.turnChannel) else { return false }
         guard let data = analysis.channelData?.data ?? analysis.msFrame?.data else { return true }
         guard data.lowerBound >= 0, data.lowerBound < payload.count else { return true }
         return (128...191).contains(payload[data.lowerBound])
     }
 
     /// The VPN this flow's packets belong to, if any, from the decoders' verdict on the flow.
-    static func tunnelKind(_ analysis: PacketAnalysis, flow: FlowState?) -> ProtocolName? {
-        if flow?.iphttps == true { return .iphttps }
-        for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp] {
-            if analysis.protocols.contains(name) { return name }
+    static func tunnelKind(_ protocols: ProtocolSet) -> ProtocolName? {
+        guard protocols.containsAny(tunnelProtocols) else { return nil }
+        for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp] where protocols.contains(name) {
+            return name
         }
-        switch flow?.confirmedProtocol {
-        case .some(let name) where [.sstp, .iphttps, .openvpn, .wireguard, .esp, .isakmp].contains(name):
-            return name == .isakmp ? .esp : name
-        case .some(.tls):
-            return .tls  // a TLS flow: a tunnel only if the judge finds a call's rhythm in it
-        default:
-            return nil
-        }
+        if protocols.contains(.isakmp) { return .esp }
+        // A TLS flow: a tunnel only if the judge finds a call's rhythm in it.
+        return protocols.contains(.tls) ? .tls : nil
     }
+
+    static let tunnelProtocols = ProtocolSet([.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp, .isakmp, .tls])
 
     // MARK: STUN and TURN
 
     private mutating func noteSTUN(
         _ message: STUNMessage, _ analysis: PacketAnalysis, _ meta: PacketMeta, _ segment: TransportSegment,
-        _ key: FlowKey
+        _ key: FlowKey, _ slot: Int
     ) {
         let attributes = message.attributes
         let method = message.method
         switch (method, message.messageClass) {
         case (.binding, .request) where attributes.username != nil:
             // An ICE connectivity check (RFC 8445 §7.2.2): USERNAME carries the ufrag pair.
-            var record = media[key] ?? MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)
+            let row = mediaRow(slot, key, meta)
+            var record = mediaRecords[row]
             record.iceChecks &+= 1
             record.firstICECheckFrame = record.firstICECheckFrame ?? meta.frame
             if attributes.useCandidate { record.nominationFrame = record.nominationFrame ?? meta.frame }
@@ -114,16 +168,19 @@ public struct CallTracker {
                 record.iceUsername = Self.text(segment.payload, range, offset: analysis.stunOffset)
             }
             record.lastTime = max(record.lastTime, meta.timestamp)
-            media[key] = record
+            mediaRecords[row] = record
         case (.binding, .request):
             // No USERNAME: server-reflexive discovery against a STUN/TURN server (RFC 8445 §5.1.1.2).
             if turnRequests[segment.destination.address] == nil { turnRequests[segment.destination.address] = meta.frame }
         case (.binding, .success):
             guard let mapped = attributes.xorMappedAddress ?? attributes.mappedAddress else { return }
-            if var record = media[key], record.iceChecks > 0 {
+            if slots[slot].media >= 0, mediaRecords[slots[slot].media].iceChecks > 0 {
                 // A check response: the requester (our destination) as the peer saw it.
-                if segment.destination == key.low { record.mappedLow = mapped } else { record.mappedHigh = mapped }
-                media[key] = record
+                if segment.destination == key.low {
+                    mediaRecords[slots[slot].media].mappedLow = mapped
+                } else {
+                    mediaRecords[slots[slot].media].mappedHigh = mapped
+                }
             } else {
                 serverClients.insert(segment.destination.address)
                 stunServers[segment.source.address] = min(stunServers[segment.source.address] ?? meta.frame, meta.frame)
@@ -181,13 +238,14 @@ public struct CallTracker {
     // MARK: media
 
     private mutating func noteMedia(
-        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, _ key: FlowKey, flow: FlowState?,
-        hopLimit: UInt8
+        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, _ protocols: ProtocolSet,
+        _ key: FlowKey, _ slot: Int, hopLimit: UInt8
     ) {
         // Mutated in place: copying a record out and back would retain and release its arrays per packet.
-        let protocols = analysis.protocols
         let tunnel = segment.tunnelDepth > 0 ? Self.enclosingTunnel(segment.layers) : nil
-        Self.update(&media[key, default: MediaFlowRecord(key: key, frame: meta.frame, time: meta.timestamp)]) { record in
+        let dtlsFrame = slots[slot].dtlsFrame
+        let row = mediaRow(slot, key, meta)
+        Self.update(&mediaRecords[row]) { record in
             if segment.source == key.low {
                 record.packetsLowToHigh &+= 1
                 record.hopLimitFromLow = max(record.hopLimitFromLow, hopLimit)
@@ -208,7 +266,7 @@ public struct CallTracker {
                 record.streams.insert(rtp.ssrc)
                 record.payloadTypes.insert(rtp.payloadType)
             }
-            if record.dtlsFrame == nil, let frame = flow?.dtlsFrame { record.dtlsFrame = frame }
+            if record.dtlsFrame == nil { record.dtlsFrame = dtlsFrame }
             if record.tunnel == nil, let tunnel {
                 record.tunnel = tunnel
                 record.tunnelFrame = meta.frame
@@ -216,7 +274,7 @@ public struct CallTracker {
         }
     }
 
-    static func update<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
+    static func update<T, R>(_ value: inout T, _ body: (inout T) -> R) -> R { body(&value) }
 
     /// The VPN-like tunnel a decoded inner packet came through, outermost first.
     static func enclosingTunnel(_ layers: LayerTrail) -> ProtocolName? {
@@ -234,35 +292,40 @@ public struct CallTracker {
 
     private mutating func noteTunnel(
         _ kind: ProtocolName, _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis,
-        _ key: FlowKey
+        _ key: FlowKey, _ slot: Int
     ) {
-        var record = tunnels[key] ?? TunnelFlowRecord(
-            key: key, kind: kind, evidenceFrame: meta.frame, evidence: Self.tunnelEvidence(kind),
-            firstTime: meta.timestamp, lastTime: meta.timestamp, client: segment.source, server: segment.destination)
-        if record.kind == .tls && kind != .tls {  // stronger evidence arrived: say what the tunnel is
-            record.kind = kind
-            record.evidenceFrame = meta.frame
-            record.evidence = Self.tunnelEvidence(kind)
+        if slots[slot].tunnel < 0 {
+            tunnelRecords.append(TunnelFlowRecord(
+                key: key, kind: kind, evidenceFrame: meta.frame, evidence: Self.tunnelEvidence(kind),
+                firstTime: meta.timestamp, lastTime: meta.timestamp, client: segment.source, server: segment.destination))
+            slots[slot].tunnel = tunnelRecords.count - 1
         }
-        if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello, let range = hello.serverName,
-            case .payload(let offset) = analysis.tlsHelloLocation
-        {
-            record.serverName = Self.text(segment.payload, range, offset: offset)
-        }
-        record.count(fromClient: segment.source == record.client, wireLength: meta.wireLength, at: meta.timestamp)
-        if record.kind == .tls, segment.source == record.client, record.clientRecords.count < 8,
-            let first = segment.payload.first, first == 23
-        {
-            record.clientRecords.append((meta.frame, segment.payload.count))
-            if let (request, connect) = record.sstpSetup() {
-                record.kind = .sstp
-                record.evidenceFrame = request
-                record.evidence = "the client's first encrypted records (frames \(request), \(connect)) hold an HTTP "
-                    + "request and then a 14-byte message, the sizes of SSTP_DUPLEX_POST and CALL_CONNECT_REQUEST (MS-SSTP)"
+        let vpnClient = Self.update(&tunnelRecords[slots[slot].tunnel]) { (record) -> IPAddress? in
+            if record.kind == .tls && kind != .tls {  // stronger evidence arrived: say what the tunnel is
+                record.kind = kind
+                record.evidenceFrame = meta.frame
+                record.evidence = Self.tunnelEvidence(kind)
             }
+            if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello, let range = hello.serverName,
+                case .payload(let offset) = analysis.tlsHelloLocation
+            {
+                record.serverName = Self.text(segment.payload, range, offset: offset)
+            }
+            record.count(fromClient: segment.source == record.client, wireLength: meta.wireLength, at: meta.timestamp)
+            if record.kind == .tls, segment.source == record.client, record.clientRecords.count < 8,
+                let first = segment.payload.first, first == 23
+            {
+                record.clientRecords.append((meta.frame, segment.payload.count))
+                if let (request, connect) = record.sstpSetup() {
+                    record.kind = .sstp
+                    record.evidenceFrame = request
+                    record.evidence = "the client's first encrypted records (frames \(request), \(connect)) hold an HTTP "
+                        + "request and then a 14-byte message, the sizes of SSTP_DUPLEX_POST and CALL_CONNECT_REQUEST (MS-SSTP)"
+                }
+            }
+            return record.kind != .tls ? record.client.address : nil
         }
-        if record.kind != .tls { serverClients.insert(record.client.address) }
-        tunnels[key] = record
+        if let vpnClient { serverClients.insert(vpnClient) }
     }
 
     static func tunnelEvidence(_ kind: ProtocolName) -> String {

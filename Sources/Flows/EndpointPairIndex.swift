@@ -19,6 +19,11 @@ public struct EndpointPairIndex: Sendable {
             if y < x { (low, high) = (y, x) } else { (low, high) = (x, y) }
         }
 
+        /// One mixed word instead of every field: Swift dictionaries keyed by flows (the call
+        /// tracker's) then hash a single UInt64 per lookup.
+        @inlinable
+        public func hash(into hasher: inout Hasher) { hasher.combine(mixed) }
+
         @inlinable
         var mixed: UInt64 {
             var word = low.address.low &* 0x9E37_79B9_7F4A_7C15

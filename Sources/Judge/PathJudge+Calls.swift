@@ -13,7 +13,8 @@ extension PathJudge {
     static let shortestCallSeconds = 3
     static let longestGapSeconds = 2
 
-    func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], tracker: CallTracker) -> CallVerdict {
+    /// `activeTunnels`: VPN flows, and TLS flows with a call's rhythm (computed once per judgement).
+    func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], activeTunnels: [TunnelFlowRecord]) -> CallVerdict {
         let ordered = segments.sorted { ($0.start, $0.firstFrame) < ($1.start, $1.firstFrame) }
         let start = ordered.map(\.start).min() ?? Timestamp(nanoseconds: 0)
         let end = ordered.map(\.end).max() ?? start
@@ -25,7 +26,7 @@ extension PathJudge {
             }
         }
         var notes: [String] = []
-        for tunnel in tracker.tunnels.values where tunnel.kind != .tls || isCallLike(tunnel) {
+        for tunnel in activeTunnels {
             let overlaps = tunnel.firstTime <= end && tunnel.lastTime >= start
             if overlaps && !ordered.contains(where: { $0.path == .vpn }) {
                 notes.append(
@@ -82,7 +83,7 @@ extension PathJudge {
     /// small packets" on the IP-HTTPS/SSTP flow), unless the inner media was decoded already.
     func tunnelCalls(_ tracker: CallTracker, visible: [CallVerdict]) -> [CallVerdict] {
         var calls: [CallVerdict] = []
-        for tunnel in tracker.tunnels.values.sorted(by: { $0.firstTime < $1.firstTime }) {
+        for tunnel in tracker.tunnelFlows.sorted(by: { $0.firstTime < $1.firstTime }) {
             for (first, last) in callRuns(tunnel) {
                 let start = Timestamp(nanoseconds: tunnel.firstTime.nanoseconds &+ Int64(first) &* 1_000_000_000)
                 let end = Timestamp(nanoseconds: min(tunnel.lastTime.nanoseconds, tunnel.firstTime.nanoseconds &+ Int64(last &+ 1) &* 1_000_000_000))

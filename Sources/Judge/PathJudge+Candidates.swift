@@ -139,7 +139,7 @@ extension PathJudge {
     /// Every flow that carried ICE checks, by each of its username fragments.
     static func checksByUfrag(_ tracker: CallTracker) -> [String: [MediaFlowRecord]] {
         var index: [String: [MediaFlowRecord]] = [:]
-        for record in tracker.media.values where record.iceUsername != nil {
+        for record in tracker.mediaFlows where record.iceUsername != nil {
             for fragment in CallAssembler.ufrags(record.iceUsername) { index[fragment, default: []].append(record) }
         }
         return index

@@ -22,9 +22,10 @@ public struct PathJudge {
         let local = localSideChooser(tracker)
         var verdicts: [CallVerdict] = []
         let checksByUfrag = Self.checksByUfrag(tracker)
+        let activeTunnels = tracker.tunnelFlows.filter { $0.kind != .tls || isCallLike($0) }
         for call in CallAssembler.assemble(tracker, localHost: local) {
             let segments = call.flows.map { judge(flow: $0, tracker: tracker, local: local) }
-            var verdict = makeCall(id: 0, segments: segments, flows: call.flows, tracker: tracker)
+            var verdict = makeCall(id: 0, segments: segments, flows: call.flows, activeTunnels: activeTunnels)
             (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, checksByUfrag: checksByUfrag, local: local)
             verdict.notes += sdpNotes(call, tracker: tracker)
             let (relays, relayNotes) = relayLifecycles(call, tracker: tracker, local: local)
@@ -46,10 +47,8 @@ public struct PathJudge {
         let counts = tracker.flowsPerAddress
         let clients = tracker.serverClients
         let firstSource = tracker.firstSource
-        let media = tracker.media
         return { a, b in
-            let key = FlowKey(.udp, a, b)
-            let record = media[key] ?? media[FlowKey(.tcp, a, b)]
+            let record = tracker.media(of: FlowKey(.udp, a, b)) ?? tracker.media(of: FlowKey(.tcp, a, b))
             if let record {
                 let fromA = a == record.key.low ? record.hopLimitFromLow : record.hopLimitFromHigh
                 let fromB = a == record.key.low ? record.hopLimitFromHigh : record.hopLimitFromLow
@@ -213,7 +212,7 @@ public struct PathJudge {
     }
 
     func isTLS(_ key: FlowKey, _ tracker: CallTracker) -> Bool {
-        tracker.tunnels[key]?.kind == .tls
+        tracker.tunnel(of: key)?.kind == .tls
     }
 
     func lanText(_ address: IPAddress) -> String {

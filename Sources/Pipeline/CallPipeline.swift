@@ -15,9 +15,11 @@ public struct CallPipeline {
     public private(set) var packets = 0
     public private(set) var first: Timestamp?
     public private(set) var last: Timestamp?
-    /// A frame's segments wait here until the decoder has returned, so the tracker also learns the
-    /// frame's outer TTL; the array keeps its capacity, so this allocates nothing per packet.
-    private var pending: [(TransportSegment, PacketAnalysis)] = []
+    /// A frame's segments and their analyses wait here until the decoder has returned, so the
+    /// tracker also learns the frame's outer TTL. Both arrays keep their capacity and analyses are
+    /// reset in place, so this neither allocates nor copies per packet.
+    private var pending: [TransportSegment] = []
+    private var analyses: [PacketAnalysis] = []
 
     public init(link: LinkLayer) {
         self.link = link
@@ -33,21 +35,24 @@ public struct CallPipeline {
         if last.map({ meta.timestamp > $0 }) ?? true { last = meta.timestamp }
         pending.removeAll(keepingCapacity: true)
         decoder.decode(bytes, at: meta.timestamp) { segment in
-            pending.append((segment, analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp)))
-        }
-        for (segment, analysis) in pending {
-            let key = FlowKey(segment.transport, segment.source, segment.destination)
-            tracker.observe(meta, segment, analysis, flow: analyzer.table.state(of: key), hopLimit: decoder.outerHopLimit)
+            if analyses.count <= pending.count { analyses.append(PacketAnalysis()) }
+            analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &analyses[pending.count])
+            pending.append(segment)
         }
         let hopLimit = decoder.outerHopLimit
-        decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, flow in
-            tracker.observe(meta, segment, analysis, flow: flow, hopLimit: hopLimit)
+        analyses.withUnsafeBufferPointer { analyses in  // borrowed in place: an analysis is over a kilobyte
+            for i in pending.indices { tracker.observe(meta, pending[i], analyses[i], hopLimit: hopLimit) }
+        }
+        decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
+            tracker.observe(meta, segment, analysis, hopLimit: hopLimit)
         }
     }
 
     /// The calls so far, judged.
     public func calls(context: NetworkContext, tunnelInterface: (tunnel: String, reason: String)?) -> [CallVerdict] {
-        PathJudge(context: context, tunnelInterface: tunnelInterface).judge(tracker)
+        var facts = tracker
+        facts.countFlows(analyzer.table.keys)
+        return PathJudge(context: context, tunnelInterface: tunnelInterface).judge(facts)
     }
 }
 
