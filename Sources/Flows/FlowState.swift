@@ -76,6 +76,9 @@ public struct FlowState: Sendable {
         }
     }
 
+    /// STUN, DTLS or RTP already seen here: evidence that lets weaker media shapes count.
+    var carriesMedia: Bool { stunFrame != nil || dtlsFrame != nil || rtpFrame != nil }
+
     public var confirmedProtocol: ProtocolName? {
         if case .confirmed(let name, _) = classification { return name }
         return nil

@@ -133,8 +133,14 @@ struct PayloadAnalyzer {
             flow.confirm(.l2tp, frame: frame)
             return
         }
-        if let tunnel = flow.confirmedProtocol, tunnel == .wireguard || tunnel == .openvpn {
+        if let tunnel = flow.confirmedProtocol, tunnel == .openvpn {
             analyzeVPN(payload, tunnel, &flow, frame: frame, &result)
+            return
+        }
+        // WireGuard's sizes are its signature, so a confirmed flow still checks each datagram:
+        // Tailscale sends its own disco messages ("TS💬") on the same socket pair.
+        if flow.confirmedProtocol == .wireguard {
+            if WireGuardMessage.probe(payload) || WireGuardMessage.hasDataHeader(payload) { analyzeVPN(payload, .wireguard, &flow, frame: frame, &result) }
             return
         }
         analyzeMedia(payload, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 0, &result)
@@ -223,7 +229,9 @@ struct PayloadAnalyzer {
     ) {
         var input = ByteCursor(payload)
         if let second = try? input.peek(UInt8.self, at: 1), isRTCPPacketType(second) {
-            guard let rtcp = try? RTCPCompound(parsing: &input) else { return }
+            guard let rtcp = try? RTCPCompound(parsing: &input),
+                rtcp.startsWithReport || relayed || flow.carriesMedia
+            else { return }
             result.rtcp = rtcp
             result.protocols.append(rtcp.isSRTCP ? .srtcp : .rtcp)
             return

@@ -16,7 +16,7 @@ import Wire
 
     @Test func wireGuardInitiation() throws {
         let message = try parse(Self.wireGuardInitiation) { (input) throws(DecodeError) in try WireGuardMessage(parsing: &input) }
-        #expect(message.type == 1 && message.index == 0x1234_5678)
+        #expect(message.type == 1 && message.index == 0x7856_3412)  // little-endian on the wire
         Self.wireGuardInitiation.withUnsafeBytes { #expect(WireGuardMessage.probe($0)) }
         // One byte short is not WireGuard: the size is part of the signature.
         Array(Self.wireGuardInitiation.dropLast()).withUnsafeBytes { #expect(!WireGuardMessage.probe($0)) }

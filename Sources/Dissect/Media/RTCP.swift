@@ -37,6 +37,12 @@ public struct RTCPCompound: Sendable, Equatable {
         isSRTCP = false
         while input.remaining > 0 {
             let packetStart = input.offset
+            // Fewer bytes than any header after a good packet: a sender's stray tail, not SRTCP
+            // (whose trailer alone is 4 bytes or more).
+            if packetCount > 0 && input.remaining < 4 {
+                try input.skip(input.remaining)
+                break
+            }
             let first = try input.read(UInt8.self)
             let type = try input.read(UInt8.self)
             let words = Int(try input.read(UInt16.self))
@@ -57,9 +63,9 @@ public struct RTCPCompound: Sendable, Equatable {
                 break
             }
             if packetCount == 0 {
-                // RFC 3550 §6.1: a compound packet starts with SR or RR; RFC 5506 reduced-size
-                // packets may start with feedback, but then their lengths must add up exactly.
-                guard type == 200 || type == 201 || (205...206).contains(type) && size == input.remaining &+ 4 else {
+                // RFC 3550 §6.1: a compound packet starts with SR or RR. RFC 5506 reduced-size
+                // packets may start with any assigned type (SDES … SNM, 202–213); checked below.
+                guard Self.assignedTypes.contains(type) else {
                     throw .malformed(at: packetStart, reason: "RTCP first packet type")
                 }
                 firstType = RTCPPacketType(rawValue: type)
@@ -71,7 +77,19 @@ public struct RTCPCompound: Sendable, Equatable {
             typesSeen |= 1 << UInt32(type &- 192)
         }
         guard packetCount > 0 else { throw .truncated(at: start, wanted: 4) }
+        // A clear reduced-size packet is one feedback message whose length covers the datagram;
+        // any other type first must be SRTCP (its clear header, then ciphertext and the trailer).
+        guard startsWithReport || isSRTCP || packetCount == 1 && (205...206).contains(firstType.rawValue) else {
+            throw .malformed(at: start, reason: "RTCP first packet type")
+        }
     }
+
+    /// RTCP packet types IANA has assigned (SR 200 … SNM 213).
+    static let assignedTypes: ClosedRange<UInt8> = 200...213
+
+    /// The compound starts as RFC 3550 §6.1 wants, with SR or RR. Reduced-size SRTCP starting
+    /// with another type is recognisable only on a flow already known to carry media.
+    public var startsWithReport: Bool { firstType == .senderReport || firstType == .receiverReport }
 
     /// First two bytes look like RTCP: version 2 and packet type 192–223 (RFC 5761 §4).
     public static func probe(_ payload: UnsafeRawBufferPointer) -> Bool {

@@ -26,8 +26,9 @@ public struct WireGuardMessage: Sendable, Equatable {
         case 4: guard size >= 32, size & 15 == 0 else { throw .malformed(at: start, reason: "WireGuard data size") }
         default: throw .malformed(at: start, reason: "WireGuard type")
         }
-        index = try input.read(UInt32.self)
-        counter = type == 4 ? try input.read(UInt64.self) : nil
+        // WireGuard writes its indices and counter little-endian (whitepaper §5.4).
+        index = try input.read(UInt32.self).byteSwapped
+        counter = type == 4 ? try input.read(UInt64.self).byteSwapped : nil
         try input.skip(input.remaining)
     }
 
@@ -46,5 +47,12 @@ extension WireGuardMessage {
     public static func probe(_ payload: UnsafeRawBufferPointer) -> Bool {
         var input = ByteCursor(payload)
         return (try? WireGuardMessage(parsing: &input)) != nil
+    }
+
+    /// Transport-data type and zero reserved bytes with at least the header and tag: on a flow
+    /// already confirmed as WireGuard, a datagram of an odd size is a malformed data message.
+    public static func hasDataHeader(_ payload: UnsafeRawBufferPointer) -> Bool {
+        let input = ByteCursor(payload)
+        return payload.count >= 32 && (try? input.peek(UInt32.self)) == 0x0400_0000
     }
 }
