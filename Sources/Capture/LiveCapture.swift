@@ -21,7 +21,8 @@ public final class LiveCapture: PacketSource {
     public struct Options: Sendable {
         public var snaplen: Int32 = 262_144
         public var bufferSize: Int32? = nil
-        public var immediate = true
+        /// Off by default: batched delivery (at least every `timeoutMilliseconds`) costs far fewer wakeups.
+        public var immediate = false
         public var promiscuous = false
         public var filter: String? = nil
         /// Read timeout: how often `idle` runs when no packet arrives.
