@@ -99,4 +99,16 @@ public struct StreamSummary: Sendable {
     public var ssrc: UInt32
     public var payloadType: UInt8?
     public var packets: Int
+    /// Packets missing from the sequence numbers (RFC 3550 A.3), when the stream's RTP was readable.
+    public var lost: Int? = nil
+    /// `sent` (from the capture's side) or `received`, when known.
+    public var direction: String? = nil
+
+    public init(ssrc: UInt32, payloadType: UInt8?, packets: Int, lost: Int? = nil, direction: String? = nil) {
+        self.ssrc = ssrc
+        self.payloadType = payloadType
+        self.packets = packets
+        self.lost = lost
+        self.direction = direction
+    }
 }

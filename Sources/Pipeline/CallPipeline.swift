@@ -52,7 +52,26 @@ public struct CallPipeline {
     public func calls(context: NetworkContext, tunnelInterface: (tunnel: String, reason: String)?) -> [CallVerdict] {
         var facts = tracker
         facts.countFlows(analyzer.table.keys)
-        return PathJudge(context: context, tunnelInterface: tunnelInterface).judge(facts)
+        var calls = PathJudge(context: context, tunnelInterface: tunnelInterface).judge(facts)
+        // Each stream with its own counts, from the analyzer's per-SSRC sequence tracking on the
+        // call's flows: one entry per SSRC and direction (some senders reuse one SSRC both ways).
+        for c in calls.indices {
+            var streams: [StreamSummary] = []
+            var seen = Set<FlowKey>()
+            for segment in calls[c].segments {
+                let key = FlowKey(segment.transport, segment.local, segment.remote)
+                guard seen.insert(key).inserted, let state = analyzer.table.state(of: key) else { continue }
+                for i in 0..<state.streams.count where state.streams[i].isValid {
+                    let stream = state.streams[i]
+                    let fromLocal = (stream.forward ? key.low : key.high) == segment.local
+                    streams.append(StreamSummary(
+                        ssrc: stream.ssrc, payloadType: stream.payloadType, packets: Int(stream.packets),
+                        lost: max(0, stream.lost), direction: fromLocal ? "sent" : "received"))
+                }
+            }
+            if !streams.isEmpty { calls[c].streams = streams }
+        }
+        return calls
     }
 }
 

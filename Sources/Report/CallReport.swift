@@ -79,7 +79,7 @@ public struct CallReport {
         }.joined(separator: ",")
         out += "],\"streams\":["
         out += call.streams.map { stream in
-            "{\"ssrc\":\"0x\(String(format: "%08x", stream.ssrc))\",\"payloadType\":\(stream.payloadType.map { "\($0)" } ?? "null"),\"packets\":\(stream.packets)}"
+            "{\"ssrc\":\"0x\(String(format: "%08x", stream.ssrc))\",\"payloadType\":\(stream.payloadType.map { "\($0)" } ?? "null"),\"packets\":\(stream.packets),\"lost\":\(stream.lost.map { "\($0)" } ?? "null"),\"direction\":\(stream.direction.map(Self.quote) ?? "null")}"
         }.joined(separator: ",")
         out += "]}"
         return out
@@ -146,7 +146,10 @@ public struct CallReport {
                 if explain { for evidence in s.evidence { out += "      · \(evidence)\n" } }
             }
             if !call.streams.isEmpty {
-                out += "  streams: " + call.streams.map { "SSRC 0x\(String(format: "%08x", $0.ssrc))\($0.payloadType.map { " PT \($0)" } ?? "")" }
+                out += "  streams: " + call.streams.map {
+                    "SSRC 0x\(String(format: "%08x", $0.ssrc))\($0.payloadType.map { " PT \($0)" } ?? "")\($0.direction.map { " \($0)" } ?? "") \($0.packets) packets"
+                        + ($0.lost.map { ", \($0) lost" } ?? "")
+                }
                     .joined(separator: ", ") + "\n"
             }
             if explain {

@@ -81,7 +81,10 @@ struct LiveView {
             let path = s.path.rawValue.uppercased() + (s.tunnel.map { " (\($0))" } ?? "") + (s.relay.map { " via \($0)" } ?? "")
             out += "  call \(call.id)  \(call.local) ⇄ \(call.remote)  "
             out += recent ? "\u{1B}[1;33mPATH CHANGED → \(path)\u{1B}[0m" : path
-            out += "  \(s.packets) packets  segments \(call.segments.count)\n"
+            let lost = call.streams.compactMap(\.lost).reduce(0, +)
+            let expected = call.streams.reduce(0) { $0 + $1.packets } + lost
+            let loss = expected > 0 ? String(format: "  loss %.1f%%", 100 * Double(lost) / Double(expected)) : ""
+            out += "  \(s.packets) packets\(loss)  segments \(call.segments.count)\n"
         }
         FileHandleWriter.standardOutput.write(out)
     }
