@@ -49,8 +49,9 @@ public struct ConversationTable {
             tcpBaseSequences.append(TCPBaseSequences(fromA: segment.tcp?.sequence))
             return
         }
-        let fromA = conversations[position].a == segment.source && conversations[position].b == segment.destination
+        // Both ends share the key, so the source alone tells the direction (A → B when it is A).
         conversations.withUnsafeMutableBufferPointer { all in
+            let fromA = all[position].a == segment.source
             if fromA {
                 all[position].framesAToB &+= 1
                 all[position].bytesAToB &+= wireLength
@@ -65,6 +66,7 @@ public struct ConversationTable {
             }
         }
         if let tcp = segment.tcp {
+            let fromA = conversations[position].a == segment.source
             if fromA, tcpBaseSequences[position].fromA == nil { tcpBaseSequences[position].fromA = tcp.sequence }
             if !fromA, tcpBaseSequences[position].fromB == nil { tcpBaseSequences[position].fromB = tcp.sequence }
         }
