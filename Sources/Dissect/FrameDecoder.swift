@@ -58,16 +58,9 @@ public struct FrameDecoder {
                 outerHopLimit = header.timeToLive
             }
             if header.isFragment {
-                counters.ipFragments &+= 1
-                let key = IPFragmentTracker.key(
-                    header.source, header.destination, id: UInt32(header.identification),
-                    protocolNumber: header.protocolNumber)
-                guard
-                    let first = fragments.add(
-                        key, offset: header.fragmentOffset, moreFragments: header.moreFragments, data: payload,
-                        wireDataLength: header.payloadLength, at: time)
-                else { return }
-                try decodeReassembled(first, header.protocolNumber, header.source, header.destination, depth, visit)
+                try decodeFragment(
+                    header.source, header.destination, id: UInt32(header.identification), header.protocolNumber,
+                    offset: header.fragmentOffset, more: header.moreFragments, payload, header.payloadLength, depth, time, visit)
                 return
             }
             var rest = payload
@@ -80,16 +73,9 @@ public struct FrameDecoder {
                 outerHopLimit = header.hopLimit
             }
             if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
-                counters.ipFragments &+= 1
-                let key = IPFragmentTracker.key(
-                    header.source, header.destination, id: fragment.identification,
-                    protocolNumber: header.protocolNumber)
-                guard
-                    let first = fragments.add(
-                        key, offset: fragment.offset, moreFragments: fragment.moreFragments, data: payload,
-                        wireDataLength: header.payloadLength, at: time)
-                else { return }
-                try decodeReassembled(first, header.protocolNumber, header.source, header.destination, depth, visit)
+                try decodeFragment(
+                    header.source, header.destination, id: fragment.identification, header.protocolNumber,
+                    offset: fragment.offset, more: fragment.moreFragments, payload, header.payloadLength, depth, time, visit)
                 return
             }
             var rest = payload
@@ -177,6 +163,20 @@ public struct FrameDecoder {
             terminal = TerminalPayload(
                 source: source, destination: destination, protocolNumber: protocolNumber, payload: input.rest.bytes)
         }
+    }
+
+    /// Files one IPv4 or IPv6 fragment; the frame that completes a datagram reports its transport header.
+    mutating func decodeFragment(
+        _ source: IPAddress, _ destination: IPAddress, id: UInt32, _ protocolNumber: UInt8, offset: Int, more: Bool,
+        _ payload: ByteCursor, _ declaredLength: Int, _ depth: Int, _ time: Timestamp, _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        counters.ipFragments &+= 1
+        let key = IPFragmentTracker.key(source, destination, id: id, protocolNumber: protocolNumber)
+        guard
+            let first = fragments.add(
+                key, offset: offset, moreFragments: more, data: payload, wireDataLength: declaredLength, at: time)
+        else { return }
+        try decodeReassembled(first, protocolNumber, source, destination, depth, visit)
     }
 
     mutating func decodeReassembled(

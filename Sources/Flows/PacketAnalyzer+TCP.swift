@@ -13,14 +13,56 @@ extension PayloadAnalyzer {
         time: Timestamp, _ result: inout PacketAnalysis
     ) {
         guard let tcp = segment.tcp else { return }
+        let payload = segment.payload
+        let ports = (segment.source.port, segment.destination.port)
+        switch direction.accept(sequence: tcp.sequence, length: payload.count, syn: tcp.flags.contains(.syn), payload: payload) {
+        case .duplicate, .held: return
+        case .afterGap:
+            deliver(payload, base: 0, ports: ports, &flow, &direction, frame: frame, time: time, &result)
+        case .deliver(let skip):
+            guard skip < payload.count else { return }
+            deliver(
+                UnsafeRawBufferPointer(rebasing: payload[skip...]), base: skip, ports: ports, &flow, &direction,
+                frame: frame, time: time, &result)
+            // Early segments this one joined up with follow on in this frame, where the gap filled.
+            var ready = direction.shiftHeld(after: payload.count &- skip)
+            while ready > 0 {
+                var run: [UInt8] = []
+                swap(&run, &direction.held)
+                run.withUnsafeBytes { raw in
+                    deliver(
+                        UnsafeRawBufferPointer(rebasing: raw[..<ready]), base: Self.heldBase, ports: ports, &flow,
+                        &direction, frame: frame, time: time, &result)
+                }
+                swap(&run, &direction.held)
+                ready = direction.shiftHeld(after: ready)
+            }
+        }
+    }
+
+    /// The `base` of bytes that come from held early segments, not from this frame's payload.
+    static let heldBase = -1
+
+    /// Cuts in-order bytes of a direction into PDUs, finding (or re-finding) the framing first.
+    mutating func deliver(
+        _ bytes: UnsafeRawBufferPointer, base: Int, ports: (UInt16, UInt16), _ flow: inout FlowState,
+        _ direction: inout TCPDirection, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+    ) {
         var framing = direction.framing
         defer { direction.framing = framing }
-        let payload = segment.payload
-        guard let skip = direction.accept(sequence: tcp.sequence, length: payload.count, syn: tcp.flags.contains(.syn)),
-            skip < payload.count
-        else { return }
-        let bytes = UnsafeRawBufferPointer(rebasing: payload[skip...])
-        let ports = (segment.source.port, segment.destination.port)
+        if framing == .unknown, flow.confirmedProtocol == .tls {
+            // The other direction speaks TLS: so does this one, as for tshark's TLS conversation.
+            framing = .tls
+            direction.framingLost = true
+        }
+        if framing == .unknown || direction.framingLost, SSLv2ClientHello.probe(bytes) {
+            // What follows an SSLv2-format hello is not framed as records yet: tshark shows
+            // "Continuation Data" until a record header turns up.
+            noteTLSRecord(.handshake, &flow, frame: frame, &result)
+            framing = .tls
+            direction.framingLost = true
+            return
+        }
         if framing == .unknown || direction.framingLost {
             let detected = Self.detectFraming(bytes, ports: ports, flow: flow)
             if detected != .unknown {
@@ -32,13 +74,16 @@ extension PayloadAnalyzer {
                 if direction.attempts >= Self.framingAttempts { framing = .opaque }
                 return
             } else {
-                return  // framing lost after a gap: wait for a segment that starts a PDU
+                // Framing lost after a gap: wait for a segment that starts a PDU. tshark still
+                // hands these TLS bytes to its TLS dissector, which shows "Continuation Data".
+                if framing == .tls { result.protocols.appendOnce(.tls) }
+                return
             }
         }
         switch framing {
         case .sip: analyzeSIP(bytes, stream: true, &flow, frame: frame, &result)
         case .unknown, .opaque: return
-        default: walkPDUs(bytes, base: skip, framing, &direction, &flow, frame: frame, time: time, &result)
+        default: walkPDUs(bytes, base: base, framing, &direction, &flow, frame: frame, time: time, &result)
         }
     }
 
@@ -112,7 +157,7 @@ extension PayloadAnalyzer {
                 try? input.skip(bodyLength)
                 direction.header = 0
                 direction.headerCount = 0
-                completePDU(pdu, offset: base &+ pduStart, framing, &direction, &flow, frame: frame, time: time, &result)
+                completePDU(pdu, offset: base < 0 ? base : base &+ pduStart, framing, &direction, &flow, frame: frame, time: time, &result)
                 continue
             }
             // The PDU continues in later segments.
@@ -185,7 +230,13 @@ extension PayloadAnalyzer {
             noteTLSRecord(header.contentType, &flow, frame: frame, &result)
             if header.contentType == .handshake, result.tlsHello == nil, let handshake = try? TLSHandshake(parsing: &input) {
                 noteHandshake(handshake, &flow, &result)
-                result.tlsHelloLocation = .payload(offset &+ TLSRecordHeader.length)
+                if offset >= 0 {
+                    result.tlsHelloLocation = .payload(offset &+ TLSRecordHeader.length)
+                } else {
+                    reassembledHello.removeAll(keepingCapacity: true)
+                    reassembledHello.append(contentsOf: pdu)
+                    result.tlsHelloLocation = .reassembled
+                }
             } else if header.contentType == .applicationData, flow.nullCipher {
                 let body = input.rest.bytes
                 if ByteCursor(body).hasPrefix("SSTP_DUPLEX_POST") { result.protocols.appendOnce(.sstp) }

@@ -128,8 +128,9 @@ struct PayloadAnalyzer {
                 return
             }
         }
-        if Self.either(ports, L2TP.port), L2TPHeader.probe(payload) {
+        if Self.either(ports, L2TP.port), let header = L2TPHeader.parse(payload) {
             result.protocols.append(.l2tp)
+            if header.lacksControlBits { result.malformed = "L2TP control flags" }
             flow.confirm(.l2tp, frame: frame)
             return
         }

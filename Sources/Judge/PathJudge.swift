@@ -137,23 +137,21 @@ public struct PathJudge {
             return segment
         }
         // 4. The peer's side is a relay: media goes to a TURN server's address, or a relay range.
-        if let frame = tracker.turnServers[remote.address] ?? relayedAddressFrame(remote, tracker) {
-            segment.path = .relay
-            segment.relay = remote
-            segment.relayTransport = flow.key.transport.rawValue
-            segment.confidence = 0.85
-            segment.evidence = [media, "frame \(frame): \(remote.address) answered as a TURN server; media goes to its relayed port \(remote.port) (rule: peer-relayed)"]
-            return segment
-        }
-        if context.isRelayRange(remote) {
-            segment.path = .relay
-            segment.relay = remote
-            segment.relayTransport = flow.key.transport.rawValue
-            segment.confidence = 0.75
-            segment.evidence = [media, "\(remote) is in a configured or Microsoft Teams relay range on a relay port (rule: relay-range)"]
-            return segment
-        }
-        return nil
+        let peerRelay: (confidence: Double, reason: String)? =
+            if let frame = tracker.turnServers[remote.address] ?? relayedAddressFrame(remote, tracker) {
+                (0.85, "frame \(frame): \(remote.address) answered as a TURN server; media goes to its relayed port \(remote.port) (rule: peer-relayed)")
+            } else if context.isRelayRange(remote) {
+                (0.75, "\(remote) is in a configured or Microsoft Teams relay range on a relay port (rule: relay-range)")
+            } else {
+                nil
+            }
+        guard let peerRelay else { return nil }
+        segment.path = .relay
+        segment.relay = remote
+        segment.relayTransport = flow.key.transport.rawValue
+        segment.confidence = peerRelay.confidence
+        segment.evidence = [media, peerRelay.reason]
+        return segment
     }
 
     /// Rules 5–7: one LAN, address translation seen by STUN, or address classes only.

@@ -10,13 +10,7 @@ import Wire
 @Suite struct CaptureVerdictTests {
     static let root = SharedCaptures.repositoryRoot.appendingPathComponent("Captures")
 
-    static let truthFiles: [String] = {
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return folders.flatMap { folder -> [String] in
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
-            return names.filter { $0.hasSuffix(".truth.json") }.map { "\(folder)/\($0)" }
-        }.sorted()
-    }()
+    static let truthFiles = SharedCaptures.testFieldFiles(endingIn: ".truth.json")
 
     @Test func thereAreScenarioCaptures() {
         #expect(Self.truthFiles.count >= 8)

@@ -9,13 +9,7 @@ import Wire
 @Suite struct TestFieldConversationTests {
     static let root = SharedCaptures.repositoryRoot.appendingPathComponent("Captures")
 
-    static let tables: [String] = {
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return folders.flatMap { folder -> [String] in
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
-            return names.filter { $0.hasSuffix(".tshark-conv.txt") }.map { "\(folder)/\($0)" }
-        }.sorted()
-    }()
+    static let tables = SharedCaptures.testFieldFiles(endingIn: ".tshark-conv.txt")
 
     struct Row: Equatable {
         var transport: String

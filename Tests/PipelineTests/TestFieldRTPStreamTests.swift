@@ -7,14 +7,7 @@ import Testing
 /// Captures/tools/tshark-rtp-streams.sh): each stream tshark finds must be in one of callpath's
 /// calls with the same SSRC, packet count and loss.
 @Suite struct TestFieldRTPStreamTests {
-    static let tables: [String] = {
-        let root = CaptureVerdictTests.root
-        let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return folders.flatMap { folder -> [String] in
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
-            return names.filter { $0.hasSuffix(".tshark-rtp.txt") }.map { "\(folder)/\($0)" }
-        }.sorted()
-    }()
+    static let tables = SharedCaptures.testFieldFiles(endingIn: ".tshark-rtp.txt")
 
     struct Stream: Hashable {
         var ssrc: UInt32

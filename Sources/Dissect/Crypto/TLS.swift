@@ -20,10 +20,32 @@ public struct TLSRecordHeader: Sendable, Equatable {
         else { throw .malformed(at: start, reason: "TLS record header") }
     }
 
-    /// The first bytes of a TCP stream look like a TLS record.
+    /// The first bytes of a TCP stream look like a TLS record. An empty handshake record is not
+    /// one: senders "MUST NOT send zero-length fragments of Handshake types" (RFC 8446 §5.1).
     public static func probe(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var input = ByteCursor(bytes)
-        return (try? TLSRecordHeader(parsing: &input)) != nil
+        guard let header = try? TLSRecordHeader(parsing: &input) else { return false }
+        return header.contentType != .handshake || header.bodyLength > 0
+    }
+}
+
+/// A ClientHello in SSL 2.0's record format, which TLS clients may send first for compatibility
+/// (RFC 5246 Appendix E.2; Skype does on 443):
+///
+///     | 1 | msg_length 15 | msg_type 8 (1) | version 16 | cipher_spec_length 16 | session_id_length 16 |
+///     | challenge_length 16 | cipher specs (3 bytes each) | session id | challenge (16–32) |
+public enum SSLv2ClientHello {
+    public static func probe(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let input = ByteCursor(bytes)
+        guard let length = try? input.peek(UInt16.self), length & 0x8000 != 0,
+            (try? input.peek(UInt8.self, at: 2)) == 1,
+            let version = try? input.peek(UInt16.self, at: 3), version == 0x0002 || version >> 8 == 3,
+            let cipherSpecs = try? input.peek(UInt16.self, at: 5),
+            let sessionID = try? input.peek(UInt16.self, at: 7),
+            let challenge = try? input.peek(UInt16.self, at: 9)
+        else { return false }
+        return cipherSpecs > 0 && cipherSpecs % 3 == 0 && (16...32).contains(challenge)
+            && Int(length & 0x7FFF) == 9 + Int(cipherSpecs) + Int(sessionID) + Int(challenge)
     }
 }
 
