@@ -36,55 +36,71 @@ public struct EndpointPairIndex: Sendable {
         }
     }
 
-    /// Slots: `rows[slot] < 0` marks an empty slot, whose key is a placeholder.
-    @usableFromInline var keys: [Key]
-    @usableFromInline var rows: [Int32]
+    /// Open-addressing slots, 8 bytes each so probing stays in cache: the key's hash tag in the high
+    /// half, its entry number + 1 in the low half (0: empty). Keys and values live densely by entry.
+    @usableFromInline var slots: [UInt64]
+    @usableFromInline var keys: [Key] = []
+    @usableFromInline var values: [Int32] = []
     @usableFromInline var mask: Int
-    public private(set) var count = 0
+    public var count: Int { keys.count }
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        let placeholder = Endpoint(address: IPAddress(v4: 0), port: 0)
-        keys = Array(repeating: Key(.udp, placeholder, placeholder), count: size)
-        rows = Array(repeating: -1, count: size)
+        slots = Array(repeating: 0, count: size)
         mask = size - 1
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
     }
 
-    /// The row stored for `key`, if any.
+    /// The value stored for `key`, if any.
     @inlinable
     public func value(for key: Key) -> Int? {
-        var slot = Int(truncatingIfNeeded: key.mixed) & mask
-        return keys.withUnsafeBufferPointer { keys in
-            rows.withUnsafeBufferPointer { rows in
-                while rows[slot] >= 0 {
-                    if keys[slot] == key { return Int(rows[slot]) }
-                    slot = (slot &+ 1) & mask
+        let hash = key.mixed
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            while slots[slot] != 0 {
+                let word = slots[slot]
+                if word >> 32 == tag {
+                    let entry = Int(truncatingIfNeeded: word & 0xFFFF_FFFF) &- 1
+                    if keys[entry] == key { return Int(values[entry]) }
                 }
-                return nil
+                slot = (slot &+ 1) & mask
             }
+            return nil
         }
     }
 
     /// Stores `value` for `key`, replacing any earlier value.
     public mutating func set(_ value: Int, for key: Key) {
-        if (count &+ 1) &* 2 > keys.count { grow() }
-        var slot = Int(truncatingIfNeeded: key.mixed) & mask
-        while rows[slot] >= 0 {
-            if keys[slot] == key {
-                rows[slot] = Int32(truncatingIfNeeded: value)
+        let hash = key.mixed
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 {
+            let word = slots[slot]
+            let entry = Int(truncatingIfNeeded: word & 0xFFFF_FFFF) &- 1
+            if word >> 32 == tag, keys[entry] == key {
+                values[entry] = Int32(truncatingIfNeeded: value)
                 return
             }
             slot = (slot &+ 1) & mask
         }
-        keys[slot] = key
-        rows[slot] = Int32(truncatingIfNeeded: value)
-        count &+= 1
+        keys.append(key)
+        values.append(Int32(truncatingIfNeeded: value))
+        slots[slot] = tag << 32 | UInt64(keys.count)
+        if keys.count &* 2 > slots.count { grow() }
     }
 
+    /// Doubles the slots and re-files every entry (keys and values stay where they are).
     private mutating func grow() {
-        var bigger = EndpointPairIndex(capacity: keys.count)
-        for (key, row) in zip(keys, rows) where row >= 0 { bigger.set(Int(row), for: key) }
-        self = bigger
+        slots = Array(repeating: 0, count: slots.count * 2)
+        mask = slots.count - 1
+        for (entry, key) in keys.enumerated() {
+            let hash = key.mixed
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot &+ 1) & mask }
+            slots[slot] = (hash >> 32) << 32 | UInt64(entry &+ 1)
+        }
     }
 }
