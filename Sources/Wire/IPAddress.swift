@@ -40,8 +40,20 @@ extension IPAddress: CustomStringConvertible {
     /// Dotted quad, or RFC 5952 text for IPv6 (the form tshark prints).
     public var description: String {
         guard isIPv6 else {
+            // Digits written straight into a small buffer: reports print thousands of these.
             let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+            return String(unsafeUninitializedCapacity: 15) { buffer in
+                var at = 0
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    let octet = Int((v >> UInt32(shift)) & 0xFF)
+                    if octet >= 100 { buffer[at] = UInt8(48 + octet / 100); at += 1 }
+                    if octet >= 10 { buffer[at] = UInt8(48 + octet / 10 % 10); at += 1 }
+                    buffer[at] = UInt8(48 + octet % 10)
+                    at += 1
+                    if shift > 0 { buffer[at] = 46; at += 1 }  // "."
+                }
+                return at
+            }
         }
         let groups: [UInt16] = (0..<8).map { i in
             let word = i < 4 ? high : low
