@@ -39,36 +39,11 @@ public struct PacketAnalysis: Sendable {
 
     public init() {}
 
-    /// Empties every field, as `PacketAnalysis()` would, in place: assigning a fresh value copies
-    /// over a kilobyte per packet. Lists every stored property above.
-    mutating func reset() {
-        protocols = LayerTrail()
-        stun = nil
-        stunOffset = 0
-        stunRoundTrip = nil
-        stunRequestFrame = nil
-        channelData = nil
-        msFrame = nil
-        rtp = nil
-        rtcp = nil
-        dtls = nil
-        dtlsOffset = 0
-        tlsRecords = 0
-        tlsFirstType = nil
-        tlsHandshakeType = nil
-        tlsHello = nil
-        tlsHelloLocation = .payload(0)
-        sip = nil
-        sipOffset = 0
-        sdp = nil
-        esp = nil
-        ike = nil
-        openvpn = nil
-        wireguard = nil
-        pptpControlType = nil
-        sstp = nil
-        malformed = nil
-    }
+    /// Empties every field, as `PacketAnalysis()` would, in place: one copy from a template, where
+    /// assigning a fresh value builds it and then copies it (well over a kilobyte per packet).
+    mutating func reset() { self = Self.empty }
+
+    private static let empty = PacketAnalysis()
 
     public enum HelloLocation: Sendable, Equatable {
         case payload(Int)

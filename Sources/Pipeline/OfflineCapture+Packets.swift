@@ -13,8 +13,9 @@ extension OfflineCapture {
 
     /// Decodes every frame down to its payload protocols and hands one `PacketLine` per frame to
     /// `body`; the line's byte views are valid only during that call. Packets quoted by ICMP errors
-    /// are decoded too (as Wireshark does), but they never create or change flow state.
-    public func packets(_ body: (PacketLine) -> Void) throws(CaptureError) -> PacketScan {
+    /// are decoded too (as Wireshark does), but they never create or change flow state. The line is
+    /// lent `inout` so the kilobyte-sized value is not copied per packet; it is reset for each frame.
+    public func packets(_ body: (inout PacketLine) -> Void) throws(CaptureError) -> PacketScan {
         var decoder = FrameDecoder(link: link)
         decoder.followsICMPQuotes = true
         var analyzer = PacketAnalyzer()
@@ -66,10 +67,10 @@ extension OfflineCapture {
                 if line.analysis.tlsHelloLocation == .reassembled {
                     analyzer.reassembledHello.withUnsafeBytes { raw in
                         line.reassembledHello = raw
-                        body(line)
+                        body(&line)
                     }
                 } else {
-                    body(line)
+                    body(&line)
                 }
             }
         } catch {

@@ -4,7 +4,7 @@ import Wire
 
 extension PacketReport {
     /// The info column: the key fields of the innermost recognised protocols.
-    static func describe(_ line: PacketLine, into info: inout TextBuffer) {
+    static func describe(_ line: inout PacketLine, into info: inout TextBuffer) {
         if let stun = line.analysis.stun {
             describe(stun, bytes: slice(line.payload, from: line.analysis.stunOffset), rtt: line.analysis.stunRoundTrip, into: &info)
         }
@@ -47,7 +47,7 @@ extension PacketReport {
             if rtcp.isSRTCP { info.append(" (SRTCP)") }
         }
         if let dtls = line.analysis.dtls { describe(dtls, bytes: slice(line.payload, from: line.analysis.dtlsOffset), into: &info) }
-        if line.analysis.tlsRecords > 0 { describeTLS(line, into: &info) }
+        if line.analysis.tlsRecords > 0 { describeTLS(&line, into: &info) }
         if let sip = line.analysis.sip { describe(sip, sdp: line.analysis.sdp, bytes: slice(line.payload, from: line.analysis.sipOffset), into: &info) }
         if let esp = line.analysis.esp { describe(esp, into: &info) }
         if let ike = line.analysis.ike {
@@ -156,7 +156,7 @@ extension PacketReport {
         }
     }
 
-    static func describeTLS(_ line: PacketLine, into info: inout TextBuffer) {
+    static func describeTLS(_ line: inout PacketLine, into info: inout TextBuffer) {
         separate(&info)
         if let type = line.analysis.tlsHandshakeType {
             info.append(TLSHandshake.name(type))

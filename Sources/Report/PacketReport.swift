@@ -50,7 +50,8 @@ public struct PacketLine {
     }
 }
 
-/// Renders `PacketLine`s as tshark-like text or as JSON lines (issue 3 item 8).
+/// Renders `PacketLine`s as tshark-like text or as JSON lines (issue 3 item 8). Lines are taken
+/// `inout` only so the kilobyte-sized value is read in place, never copied; they are not changed.
 public struct PacketReport {
     public var origin: Timestamp?
     /// Reused for each line's info column.
@@ -60,43 +61,71 @@ public struct PacketReport {
 
     /// `{"frame":1,"time":1700000000.123456789,"src":"…","dst":"…","srcPort":…,"dstPort":…,
     /// "transport":"udp","protocols":["eth","ipv4","udp","stun"],"info":"…"}`
-    public mutating func appendJSON(_ line: PacketLine, to out: inout TextBuffer) {
-        out.append("{\"frame\":")
-        out.append(decimal: line.frame)
-        out.append(",\"time\":")
-        out.append(time: line.time)
-        out.append(",\"src\":")
-        appendQuoted(line.source, to: &out)
-        out.append(",\"dst\":")
-        appendQuoted(line.destination, to: &out)
-        out.append(",\"srcPort\":")
-        if let port = line.sourcePort { out.append(decimal: port) } else { out.append("null") }
-        out.append(",\"dstPort\":")
-        if let port = line.destinationPort { out.append(decimal: port) } else { out.append("null") }
-        out.append(",\"transport\":")
-        switch line.transport {
-        case .udp: out.append("\"udp\"")
-        case .tcp: out.append("\"tcp\"")
-        case nil: out.append("null")
+    public mutating func appendJSON(_ line: inout PacketLine, to out: inout TextBuffer) {
+        out.write(atMost: Self.jsonFieldsMost) { w in
+            w.text("{\"frame\":")
+            w.decimal(line.frame)
+            w.text(",\"time\":")
+            w.time(line.time)
+            w.text(",\"src\":")
+            Self.writeQuoted(line.source, &w)
+            w.text(",\"dst\":")
+            Self.writeQuoted(line.destination, &w)
+            w.text(",\"srcPort\":")
+            if let port = line.sourcePort { w.unsigned(UInt64(port)) } else { w.text("null") }
+            w.text(",\"dstPort\":")
+            if let port = line.destinationPort { w.unsigned(UInt64(port)) } else { w.text("null") }
+            switch line.transport {
+            case .udp: w.text(",\"transport\":\"udp\",\"protocols\":[")
+            case .tcp: w.text(",\"transport\":\"tcp\",\"protocols\":[")
+            case nil: w.text(",\"transport\":null,\"protocols\":[")
+            }
+            for i in 0..<line.protocols.count { Self.writeProtocol(line.protocols[i], first: i == 0, &w) }
+            w.text("],\"info\":\"")
         }
-        out.append(",\"protocols\":[")
-        for i in 0..<line.protocols.count {
-            if i > 0 { out.append(byte: 0x2C) }
-            out.append(byte: 0x22)
-            out.append(line.protocols[i].text)
-            out.append(byte: 0x22)
-        }
-        out.append("],\"info\":\"")
         info.removeAll()
-        Self.describe(line, into: &info)
+        Self.describe(&line, into: &info)
         out.append(jsonEscaping: info)
-        out.append(byte: 0x22)
-        if line.malformed { out.append(",\"malformed\":true") }
-        out.append("}\n")
+        out.append(line.malformed ? "\",\"malformed\":true}\n" : "\"}\n")
+    }
+
+    /// The most `appendJSON` writes before the info: labels (95 bytes with a transport name, which
+    /// is longer than `null`), frame, time, two quoted addresses, two ports (5 digits each) and the
+    /// protocol list, whose names are stored as 16-byte words (at most `LayerTrail.capacity` of them).
+    static let jsonFieldsMost = 95 &+ UncheckedWriter.decimalMost &+ UncheckedWriter.timeMost
+        &+ 2 &* (UncheckedWriter.addressMost &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
+
+    private static func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
+        guard let address else {
+            w.text("null")
+            return
+        }
+        w.byte(0x22)
+        w.address(address)
+        w.byte(0x22)
+    }
+
+    /// `,"name"` (without the comma for the first): touches 16 bytes, which the reservation counts.
+    @inline(__always)
+    private static func writeProtocol(_ name: ProtocolName, first: Bool, _ w: inout UncheckedWriter) {
+        let entry = jsonNames[Int(name.rawValue)]
+        w.words(entry.head, entry.tail, length: entry.length, droppingFirstByte: first)
+    }
+
+    /// Per protocol name: `,"name"` as two little-endian words (at most 15 bytes: the longest
+    /// name, "turn-channel", has 12) and its length.
+    private static let jsonNames: [(head: UInt64, tail: UInt64, length: Int)] = (0...Int(UInt8.max)).map { raw in
+        guard let name = ProtocolName(rawValue: UInt8(raw)) else { return (0, 0, 0) }
+        let text = [0x2C, 0x22] + name.text.withUTF8Buffer { Array($0) } + [0x22]
+        var words: (UInt64, UInt64) = (0, 0)
+        for (i, byte) in text.prefix(16).enumerated() {
+            if i < 8 { words.0 |= UInt64(byte) << UInt64(i * 8) } else { words.1 |= UInt64(byte) << UInt64((i - 8) * 8) }
+        }
+        return (words.0, words.1, Swift.min(text.count, 16))
     }
 
     /// `   12   0.123456 192.0.2.1:5000 → 198.51.100.2:3478  eth:ipv4:udp:stun  Binding request …`
-    public mutating func appendText(_ line: PacketLine, to out: inout TextBuffer) {
+    public mutating func appendText(_ line: inout PacketLine, to out: inout TextBuffer) {
         if origin == nil { origin = line.time }
         let relative = line.time.nanoseconds &- (origin?.nanoseconds ?? 0)
         out.append(decimal: line.frame)
@@ -112,7 +141,7 @@ public struct PacketReport {
             out.append(line.protocols[i].text)
         }
         info.removeAll()
-        Self.describe(line, into: &info)
+        Self.describe(&line, into: &info)
         if info.count > 0 {
             out.append("  ")
             out.append(info)

@@ -51,20 +51,160 @@ public struct TextBuffer {
         storage = bigger
     }
 
+    /// Reserves `most` bytes with one capacity check, then lets `body` write at most that many
+    /// through an unchecked writer (each writer method names the most bytes it writes, so the caller
+    /// sums those limits into `most`).
     @inline(__always)
-    public mutating func append(_ text: StaticString) {
-        if text.hasPointerRepresentation {
-            append(copying: UnsafeRawPointer(text.utf8Start), count: text.utf8CodeUnitCount)
-        } else {
-            text.withUTF8Buffer { append(raw: UnsafeRawBufferPointer($0)) }
+    mutating func write(atMost most: Int, _ body: (inout UncheckedWriter) -> Void) {
+        var writer = UncheckedWriter(reserve(most))
+        body(&writer)
+        assert(writer.count <= most, "wrote past the reserved room")
+        count &+= writer.count
+    }
+
+    @inline(__always)
+    public mutating func append(_ text: StaticString) { write(atMost: text.utf8CodeUnitCount) { $0.text(text) } }
+
+    @inline(__always)
+    public mutating func append(byte: UInt8) { write(atMost: 1) { $0.byte(byte) } }
+
+    public mutating func append(raw: UnsafeRawBufferPointer) {
+        guard let source = raw.baseAddress, raw.count > 0 else { return }
+        write(atMost: raw.count) { $0.copy(source, count: raw.count) }
+    }
+
+    public mutating func append(_ other: TextBuffer) { other.withBytes { append(raw: $0) } }
+
+    @inline(__always)
+    public mutating func append<T: BinaryInteger>(decimal value: T) {
+        write(atMost: UncheckedWriter.decimalMost) { $0.decimal(value) }
+    }
+
+    /// Zero-padded decimal of exactly `width` digits (fractions of seconds).
+    public mutating func append(decimal value: Int, width: Int) {
+        let digits = Swift.min(Swift.max(width, 1), 20)
+        write(atMost: digits) { $0.digits(UInt64(truncatingIfNeeded: Swift.max(value, 0)), width: digits) }
+    }
+
+    public mutating func append(hex value: UInt64, digits: Int) {
+        write(atMost: UncheckedWriter.hexMost) { $0.hex(value, digits: digits) }
+    }
+
+    public mutating func append(_ address: IPAddress) { write(atMost: UncheckedWriter.addressMost) { $0.address(address) } }
+
+    public mutating func append(_ endpoint: Endpoint) {
+        write(atMost: UncheckedWriter.endpointMost) { $0.endpoint(endpoint) }
+    }
+
+    /// Seconds and nanoseconds as `1700000000.123456789`.
+    public mutating func append(time: Timestamp) { write(atMost: UncheckedWriter.timeMost) { $0.time(time) } }
+
+    /// Text from the wire (USERNAME, SNI, Call-ID) made safe for one report line: printable ASCII
+    /// kept, anything else written as `\xNN`, at most `limit` bytes.
+    public mutating func append(untrusted raw: UnsafeRawBufferPointer, limit: Int = 128) {
+        let shown = Swift.min(raw.count, Swift.max(limit, 0))
+        write(atMost: shown &* 4 &+ 3) { out in
+            for i in 0..<shown {
+                let byte = raw[i]
+                if (0x20...0x7E).contains(byte) {
+                    out.byte(byte)
+                } else {
+                    out.text("\\x")
+                    out.hexByte(byte)
+                }
+            }
+            if raw.count > shown { out.text("...") }
         }
     }
 
-    /// Copies `count` bytes; the short labels and separators of a report line are copied as two
+    /// Copies `other` as the inside of a JSON string: quotes, backslashes and control bytes escaped
+    /// (at most six bytes each, `\\u00NN`). A report line rarely holds anything to escape, so the
+    /// text is first checked eight bytes at a time (the last word overlapping) and copied whole.
+    public mutating func append(jsonEscaping other: TextBuffer) {
+        other.withBytes { text in
+            guard let base = text.baseAddress, text.count > 0 else { return }
+            if !Self.mayNeedEscaping(text) {
+                write(atMost: text.count) { $0.copy(base, count: text.count) }
+                return
+            }
+            write(atMost: text.count &* 6) { out in
+                for byte in text {
+                    if byte < 0x20 {
+                        out.text("\\u00")
+                        out.hexByte(byte)
+                    } else {
+                        if byte == 0x22 || byte == 0x5C { out.byte(0x5C) }
+                        out.byte(byte)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `text` may hold a byte JSON escapes (checked a word at a time).
+    static func mayNeedEscaping(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard let base = text.baseAddress else { return false }
+        guard text.count >= 8 else { return text.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 } }
+        var i = 0
+        while i &+ 8 < text.count {
+            if mayNeedEscaping(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
+            i &+= 8
+        }
+        return mayNeedEscaping(base.loadUnaligned(fromByteOffset: text.count &- 8, as: UInt64.self))
+    }
+
+    /// Whether any of the eight bytes in `word` is a quote, a backslash or below 0x20 (may report
+    /// a false positive for bytes >= 0x80, which only costs a byte-wise look).
+    @inline(__always)
+    static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return below0x20 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+    }
+}
+
+/// Writes into room a `TextBuffer` has reserved (`TextBuffer.write(atMost:)`), with no capacity
+/// check per write: each method's comment or `…Most` constant names the most bytes it writes.
+struct UncheckedWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    /// "-9223372036854775808" or "18446744073709551615".
+    static let decimalMost = 20
+    /// "0x" and up to 16 digits.
+    static let hexMost = 18
+    /// Eight groups of four hex digits and seven colons; "::ffff:255.255.255.255" is shorter.
+    static let addressMost = 39
+    /// "[", an address, "]:" and a port.
+    static let endpointMost = addressMost &+ 8
+    /// Up to 11 characters of seconds (an Int64 of nanoseconds), a dot and 9 digits.
+    static let timeMost = 21
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        base[count] = value
+        count &+= 1
+    }
+
+    /// Writes `text.utf8CodeUnitCount` bytes.
+    @inline(__always)
+    mutating func text(_ text: StaticString) {
+        if text.hasPointerRepresentation {
+            copy(UnsafeRawPointer(text.utf8Start), count: text.utf8CodeUnitCount)
+        } else {
+            text.withUTF8Buffer { for byte in $0 { self.byte(byte) } }
+        }
+    }
+
+    /// Copies `n` bytes; the short labels and separators of a report line are copied as two
     /// overlapping words rather than through a call to memcpy.
     @inline(__always)
-    private mutating func append(copying source: UnsafeRawPointer, count n: Int) {
-        let out = UnsafeMutableRawPointer(reserve(n))
+    mutating func copy(_ source: UnsafeRawPointer, count n: Int) {
+        let out = UnsafeMutableRawPointer(base + count)
         if n >= 8 && n <= 16 {
             let head = source.loadUnaligned(as: UInt64.self)
             let tail = source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
@@ -78,56 +218,52 @@ public struct TextBuffer {
         count &+= n
     }
 
+    /// The first `length` (at most 16) bytes of two little-endian words, without the first byte
+    /// when `droppingFirstByte`: all 16 bytes are stored, so the room must hold 16.
     @inline(__always)
-    public mutating func append(byte: UInt8) {
-        reserve(1).pointee = byte
-        count &+= 1
+    mutating func words(_ head: UInt64, _ tail: UInt64, length: Int, droppingFirstByte drop: Bool) {
+        var (head, tail, length) = (head, tail, length)
+        if drop { (head, tail, length) = (head >> 8 | tail << 56, tail >> 8, length &- 1) }
+        let out = UnsafeMutableRawPointer(base + count)
+        out.storeBytes(of: head.littleEndian, as: UInt64.self)
+        out.storeBytes(of: tail.littleEndian, toByteOffset: 8, as: UInt64.self)
+        count &+= length
     }
 
-    public mutating func append(raw: UnsafeRawBufferPointer) {
-        guard let source = raw.baseAddress, raw.count > 0 else { return }
-        append(copying: source, count: raw.count)
-    }
-
-    public mutating func append(_ other: TextBuffer) { other.withBytes { append(raw: $0) } }
-
+    /// At most `decimalMost` bytes.
     @inline(__always)
-    public mutating func append<T: BinaryInteger>(decimal value: T) {
+    mutating func decimal<T: BinaryInteger>(_ value: T) {
         if value < 0 {
-            append(byte: 0x2D)
-            append(unsigned: UInt64(truncatingIfNeeded: 0 &- Int64(value)))
+            byte(0x2D)
+            unsigned(UInt64(truncatingIfNeeded: 0 &- Int64(value)))
         } else {
-            append(unsigned: UInt64(value))
+            unsigned(UInt64(value))
         }
     }
 
+    /// At most 20 bytes.
     @inline(__always)
-    mutating func append(unsigned value: UInt64) {
+    mutating func unsigned(_ value: UInt64) {
         if value < 10 {
-            append(byte: 0x30 &+ UInt8(truncatingIfNeeded: value))
+            byte(0x30 &+ UInt8(truncatingIfNeeded: value))
             return
         }
-        var digits = 2
+        var width = 2
         var limit: UInt64 = 100
-        while digits < 20, value >= limit {
-            digits &+= 1
+        while width < 20, value >= limit {
+            width &+= 1
             limit = limit &* 10
         }
-        writeDigits(value, width: digits)
-    }
-
-    /// Zero-padded decimal of exactly `width` digits (fractions of seconds).
-    public mutating func append(decimal value: Int, width: Int) {
-        writeDigits(UInt64(truncatingIfNeeded: Swift.max(value, 0)), width: Swift.min(Swift.max(width, 1), 20))
+        digits(value, width: width)
     }
 
     /// "00" to "99": digits are written two at a time.
     private static let digitPairs: StaticString =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
-    /// The lowest `width` decimal digits of `value`, written from the last one backwards.
-    private mutating func writeDigits(_ value: UInt64, width: Int) {
-        let out = reserve(width)
+    /// The lowest `width` (1…20) decimal digits of `value`, zero-padded, written from the last one backwards.
+    mutating func digits(_ value: UInt64, width: Int) {
+        let out = base + count
         let pairs = Self.digitPairs.utf8Start
         var v = value
         var i = width
@@ -142,13 +278,18 @@ public struct TextBuffer {
         count &+= width
     }
 
-    public mutating func append(hex value: UInt64, digits: Int) {
+    /// "0x" and `digits` (clamped to 1…16) lowercase hex digits: at most `hexMost` bytes.
+    mutating func hex(_ value: UInt64, digits: Int) {
         let width = Swift.min(Swift.max(digits, 1), 16)
-        let out = reserve(width &+ 2)
-        out[0] = 0x30
-        out[1] = 0x78
-        for i in 0..<width { out[2 &+ i] = Self.hexDigit(value >> UInt64((width &- 1 &- i) &* 4)) }
-        count &+= width &+ 2
+        byte(0x30)
+        byte(0x78)
+        for i in 0..<width { byte(Self.hexDigit(value >> UInt64((width &- 1 &- i) &* 4))) }
+    }
+
+    /// Two bytes.
+    mutating func hexByte(_ value: UInt8) {
+        byte(Self.hexDigit(UInt64(value >> 4)))
+        byte(Self.hexDigit(UInt64(value)))
     }
 
     @inline(__always)
@@ -157,16 +298,41 @@ public struct TextBuffer {
         return nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble
     }
 
-    public mutating func append(_ address: IPAddress) {
+    /// Seconds and nanoseconds as `1700000000.123456789`: at most `timeMost` bytes.
+    mutating func time(_ time: Timestamp) {
+        let ns = time.nanoseconds
+        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns &- 999_999_999) / 1_000_000_000
+        decimal(seconds)
+        byte(0x2E)
+        digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+    }
+
+    /// At most `addressMost` bytes.
+    mutating func address(_ address: IPAddress) {
         if let v4 = address.v4Value {
-            appendDottedQuad(v4)
+            dottedQuad(v4)
         } else {
-            appendIPv6(address)
+            ipv6(address)
         }
     }
 
-    private mutating func appendDottedQuad(_ v4: UInt32) {
-        let out = UnsafeMutableRawPointer(reserve(16))
+    /// At most `endpointMost` bytes.
+    mutating func endpoint(_ endpoint: Endpoint) {
+        if endpoint.address.isIPv6 {
+            byte(0x5B)
+            address(endpoint.address)
+            byte(0x5D)
+        } else {
+            address(endpoint.address)
+        }
+        byte(0x3A)
+        unsigned(UInt64(endpoint.port))
+    }
+
+    /// Each octet is stored as four bytes (digits and a dot) and then counted for what it holds,
+    /// so the last store may reach one byte past the 15 the text takes: at most 16 bytes touched.
+    private mutating func dottedQuad(_ v4: UInt32) {
+        let out = UnsafeMutableRawPointer(base + count)
         var written = 0
         func octet(_ value: UInt32) {
             let entry = Self.octetText[Int(value & 0xFF)]
@@ -191,11 +357,11 @@ public struct TextBuffer {
 
     /// RFC 5952 text, the form tshark prints: lowercase groups without leading zeros, the longest
     /// run of two or more zero groups (the first on a tie) as "::", IPv4-mapped with a dotted tail.
-    private mutating func appendIPv6(_ address: IPAddress) {
+    private mutating func ipv6(_ address: IPAddress) {
         func group(_ i: Int) -> UInt64 { ((i < 4 ? address.high : address.low) >> UInt64((3 &- (i & 3)) &* 16)) & 0xFFFF }
         if address.high == 0, group(4) == 0, group(5) == 0xFFFF {
-            append("::ffff:")
-            appendDottedQuad(UInt32(truncatingIfNeeded: address.low))
+            text("::ffff:")
+            dottedQuad(UInt32(truncatingIfNeeded: address.low))
             return
         }
         var bestStart = -1
@@ -213,113 +379,24 @@ public struct TextBuffer {
         var i = 0
         while i < 8 {
             if i == bestStart {
-                append(byte: 0x3A)
-                append(byte: 0x3A)
+                byte(0x3A)
+                byte(0x3A)
                 i &+= bestLength
                 continue
             }
-            if i > 0, i != bestStart &+ bestLength || bestStart < 0 { append(byte: 0x3A) }
-            appendHexGroup(group(i))
+            if i > 0, i != bestStart &+ bestLength || bestStart < 0 { byte(0x3A) }
+            hexGroup(group(i))
             i &+= 1
         }
     }
 
-    private mutating func appendHexGroup(_ value: UInt64) {
+    private mutating func hexGroup(_ value: UInt64) {
         var shift: UInt64 = 12
         while shift > 0, (value >> shift) & 0xF == 0 { shift &-= 4 }
         while true {
-            append(byte: Self.hexDigit(value >> shift))
+            byte(Self.hexDigit(value >> shift))
             if shift == 0 { break }
             shift &-= 4
         }
-    }
-
-    public mutating func append(_ endpoint: Endpoint) {
-        if endpoint.address.isIPv6 {
-            append(byte: 0x5B)
-            append(endpoint.address)
-            append(byte: 0x5D)
-        } else {
-            append(endpoint.address)
-        }
-        append(byte: 0x3A)
-        append(unsigned: UInt64(endpoint.port))
-    }
-
-    /// Seconds and nanoseconds as `1700000000.123456789`.
-    public mutating func append(time: Timestamp) {
-        let ns = time.nanoseconds
-        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns &- 999_999_999) / 1_000_000_000
-        append(decimal: seconds)
-        append(byte: 0x2E)
-        append(decimal: Int(ns &- seconds &* 1_000_000_000), width: 9)
-    }
-
-    /// Text from the wire (USERNAME, SNI, Call-ID) made safe for one report line: printable ASCII
-    /// kept, anything else written as `\xNN`, at most `limit` bytes.
-    public mutating func append(untrusted raw: UnsafeRawBufferPointer, limit: Int = 128) {
-        var input = ByteCursor(raw)
-        var written = 0
-        while written < limit, let byte = try? input.read(UInt8.self) {
-            written &+= 1
-            if (0x20...0x7E).contains(byte) {
-                append(byte: byte)
-            } else {
-                append("\\x")
-                append(hexByte: byte)
-            }
-        }
-        if input.remaining > 0 { append("...") }
-    }
-
-    mutating func append(hexByte byte: UInt8) {
-        let out = reserve(2)
-        out[0] = Self.hexDigit(UInt64(byte >> 4))
-        out[1] = Self.hexDigit(UInt64(byte))
-        count &+= 2
-    }
-
-    /// Copies `other` as the inside of a JSON string: quotes, backslashes and control bytes escaped.
-    /// Eight bytes are checked at a time (a report line rarely holds anything to escape).
-    public mutating func append(jsonEscaping other: TextBuffer) {
-        other.withBytes { text in
-            guard let base = text.baseAddress else { return }
-            var plainStart = 0
-            var i = 0
-            while i < text.count {
-                if i &+ 8 <= text.count, !Self.mayNeedEscaping(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                    i &+= 8
-                    continue
-                }
-                let end = Swift.min(i &+ 8, text.count)
-                while i < end {
-                    let byte = text[i]
-                    if byte == 0x22 || byte == 0x5C || byte < 0x20 {
-                        append(raw: UnsafeRawBufferPointer(rebasing: text[plainStart..<i]))
-                        if byte < 0x20 {
-                            append("\\u00")
-                            append(hexByte: byte)
-                        } else {
-                            append(byte: 0x5C)
-                            append(byte: byte)
-                        }
-                        plainStart = i &+ 1
-                    }
-                    i &+= 1
-                }
-            }
-            append(raw: UnsafeRawBufferPointer(rebasing: text[plainStart...]))
-        }
-    }
-
-    /// Whether any of the eight bytes in `word` is a quote, a backslash or below 0x20 (may report
-    /// a false positive for bytes >= 0x80, which only costs a byte-wise look).
-    @inline(__always)
-    static func mayNeedEscaping(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
-        return below0x20 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }

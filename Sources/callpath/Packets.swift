@@ -50,7 +50,7 @@ struct Packets: ParsableCommand {
         do {
             scan = try OfflineCapture(path: file).packets { line in
                 if let filter, !line.protocols.contains(filter) { return }
-                if json { report.appendJSON(line, to: &out) } else { report.appendText(line, to: &out) }
+                if json { report.appendJSON(&line, to: &out) } else { report.appendText(&line, to: &out) }
                 if out.count >= 1 << 16 {
                     out.withBytes { FileHandleWriter.standardOutput.write($0) }
                     out.removeAll()

@@ -114,6 +114,12 @@ extension STUNAttributes {
         while body.remaining >= 4 {
             let code = try body.read(UInt16.self)
             let size = Int(try body.read(UInt16.self))
+            // An attribute longer than what is left (seen from Teams relays, whose message lengths
+            // are not multiples of 4): keep the attributes read so far, as Wireshark does, and mark it.
+            guard size <= body.remaining else {
+                malformedCount &+= 1
+                return
+            }
             let valueStart = STUN.headerLength &+ body.offset
             var value = try body.take(size)
             // Values are padded to 32 bits (RFC 8489 §14); some legacy stacks omit the last pad.
@@ -129,7 +135,7 @@ extension STUNAttributes {
             case nil: malformedCount &+= 1
             }
         }
-        guard body.remaining == 0 else { throw .truncated(at: body.offset, wanted: 4) }
+        if body.remaining != 0 { malformedCount &+= 1 }  // 1–3 stray bytes after the last attribute
     }
 
     /// Decodes one known attribute; returns false when the code is not one we keep.
