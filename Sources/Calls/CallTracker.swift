@@ -199,8 +199,13 @@ public struct CallTracker {
             var record = allocations[key] ?? TURNAllocationRecord(
                 key: key, client: segment.destination, server: segment.source, requestFrame: meta.frame)
             record.successFrame = record.successFrame ?? meta.frame
-            record.relayed = attributes.xorRelayedAddress ?? record.relayed
-            record.mapped = attributes.xorMappedAddress ?? attributes.mappedAddress ?? record.mapped
+            // MS-TURN (Teams, Skype) returns the allocated address in MAPPED-ADDRESS and the client's
+            // reflexive address in XOR-MAPPED-ADDRESS (MS-TURN §2.2.2.1).
+            let microsoft = attributes.msMagicCookie || attributes.msVersion != nil
+            let msRelayed = microsoft && attributes.xorRelayedAddress == nil ? attributes.mappedAddress : nil
+            record.relayed = attributes.xorRelayedAddress ?? msRelayed ?? record.relayed
+            record.mapped = attributes.xorMappedAddress ?? (msRelayed == nil ? attributes.mappedAddress : nil) ?? record.mapped
+            if microsoft { record.microsoft = true }
             record.lifetime = attributes.lifetime ?? record.lifetime
             if attributes.msMagicCookie { record.microsoft = true }
             allocations[key] = record
