@@ -206,6 +206,7 @@ public struct CallTracker {
             record.relayed = attributes.xorRelayedAddress ?? msRelayed ?? record.relayed
             record.mapped = attributes.xorMappedAddress ?? (msRelayed == nil ? attributes.mappedAddress : nil) ?? record.mapped
             if microsoft { record.microsoft = true }
+            record.multiplexedSession = attributes.msMultiplexedSessionID ?? record.multiplexedSession
             record.lifetime = attributes.lifetime ?? record.lifetime
             if attributes.msMagicCookie { record.microsoft = true }
             allocations[key] = record

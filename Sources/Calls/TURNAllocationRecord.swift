@@ -20,4 +20,7 @@ public struct TURNAllocationRecord: Sendable {
     public var errorCodes = SmallSet<UInt16>()
     /// Microsoft MS-TURN dialect seen on this allocation.
     public var microsoft = false
+    /// MS-TURN's multiplexed TURN session id (MS-MULTIPLEXED-TURN-SESSION-ID), Teams' way to carry many
+    /// media streams on one allocation.
+    public var multiplexedSession: UInt64?
 }

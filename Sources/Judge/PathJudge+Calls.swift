@@ -114,7 +114,10 @@ extension PathJudge {
                     segment.relayTransport = tunnel.kind == .tls ? "tls" : tunnel.key.transport.rawValue
                     segment.evidence.append(
                         turnFrame != nil
-                            ? "frame \(turnFrame ?? 0): \(tunnel.server.address) is a TURN server (the client sent it STUN/TURN requests): relayed media over \(segment.relayTransport ?? "tcp")"
+                            ? "frame \(turnFrame ?? 0): \(tunnel.server.address) is a TURN server (the client sent it STUN/TURN requests"
+                                + (tracker.turnServers[tunnel.server.address] == nil && tracker.stunServers[tunnel.server.address] == nil
+                                    ? ", none answered over UDP: the fallback to TCP/TLS 443 when UDP is blocked)" : ")")
+                                + ": relayed media over \(segment.relayTransport ?? "tcp")"
                             : "\(tunnel.server.address) is in a configured or Microsoft Teams relay range: a transport relay over \(segment.relayTransport ?? "tcp")")
                 } else {
                     segment.tunnel = tunnel.kind == .tls ? (isConfiguredVPN ? "vpn" : "tls") : tunnelLabel(tunnel.kind)

@@ -106,7 +106,7 @@ extension PathJudge {
                 successFrame: allocation.successFrame, lifetime: allocation.lifetime,
                 errorCodes: allocation.errorCodes.elements, peers: allocation.peers.elements,
                 channels: allocation.channels.elements, microsoft: allocation.microsoft,
-                carriedMedia: keys.contains(allocation.key)))
+                multiplexedSession: allocation.multiplexedSession, carriedMedia: keys.contains(allocation.key)))
         }
         var notes: [String] = []
         let unanswered = relays.filter { $0.successFrame == nil && $0.errorCodes.isEmpty }

@@ -72,6 +72,7 @@ public struct RelaySummary: Sendable, Equatable {
     public var peers: [Endpoint]
     public var channels: [UInt16]
     public var microsoft: Bool
+    public var multiplexedSession: UInt64?
     public var carriedMedia: Bool
 }
 

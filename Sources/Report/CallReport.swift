@@ -163,6 +163,7 @@ public struct CallReport {
                     if let relayed = r.relayed { line += ", relayed \(relayed)" }
                     if !r.peers.isEmpty { line += ", permissions for \(r.peers.map { "\($0)" }.joined(separator: ", "))" }
                     if !r.channels.isEmpty { line += ", channels \(r.channels.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))" }
+                    if let session = r.multiplexedSession { line += ", MS-TURN multiplexed session 0x\(String(session, radix: 16))" }
                     out += line + (r.carriedMedia ? ", carried the media" : "") + "\n"
                 }
                 for n in call.nominations {
