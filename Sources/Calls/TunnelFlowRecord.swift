@@ -2,8 +2,8 @@ import Dissect
 import Flows
 import Wire
 
-/// A flow that looks like a VPN's outer tunnel, with its traffic per second so the judge can see
-/// when it carried a call ("many small packets", the field study's signature of media inside).
+/// A flow that looks like a VPN's outer tunnel, with the seconds in which it carried call-like
+/// traffic ("many small packets", the field study's signature of media inside).
 public struct TunnelFlowRecord: Sendable {
     public var key: FlowKey
     public var kind: ProtocolName
@@ -19,26 +19,57 @@ public struct TunnelFlowRecord: Sendable {
     public var serverName: String?
     /// The first client TCP payloads that start with a TLS application-data record: (frame, bytes).
     var clientRecords: [(frame: Int, size: Int)] = []
-    /// Packets and bytes per whole second since the flow began, each direction.
-    public var seconds: [SecondBucket] = []
+    /// The seconds (since the flow began) in which it carried call-like traffic. Only those are kept,
+    /// so a long-lived TLS flow (any HTTPS session) costs memory for its calls, not its lifetime.
+    public private(set) var callLikeSeconds: [SecondBucket] = []
+    /// The second being counted.
+    var current: SecondBucket?
 
     public struct SecondBucket: Sendable {
+        public var second: Int
         public var fromClient = 0
         public var toClient = 0
         public var bytes = 0
+        public var first: Timestamp
+        public var last: Timestamp
     }
 
-    /// Longest tunnel history kept (one bucket per second): 24 hours.
+    /// A second "looks like a call" when both directions carry at least this many packets (audio is
+    /// 50 packets/s each way at 20 ms, 25 at 40 ms) of at most `callPacketBytes` on average.
+    /// Signalling bursts (presence, chat over TLS) stay below it.
+    public static let callPacketsPerSecond = 15
+    public static let callPacketBytes = 500
+    /// At most a day of call-like seconds per flow.
     static let maximumSeconds = 86_400
+
+    public static func isCallLike(_ bucket: SecondBucket) -> Bool {
+        let packets = bucket.fromClient + bucket.toClient
+        return bucket.fromClient >= callPacketsPerSecond && bucket.toClient >= callPacketsPerSecond
+            && packets > 0 && bucket.bytes / packets <= callPacketBytes
+    }
+
+    /// Every call-like second so far, the one in progress included.
+    public var callLikeHistory: [SecondBucket] {
+        guard let current, Self.isCallLike(current) else { return callLikeSeconds }
+        return callLikeSeconds + [current]
+    }
 
     mutating func count(fromClient: Bool, wireLength: Int, at time: Timestamp) {
         packets &+= 1
         if time > lastTime { lastTime = time }
-        let second = Int((time.nanoseconds &- firstTime.nanoseconds) / 1_000_000_000)
-        guard second >= 0, second < Self.maximumSeconds else { return }
-        while seconds.count <= second { seconds.append(SecondBucket()) }
-        if fromClient { seconds[second].fromClient &+= 1 } else { seconds[second].toClient &+= 1 }
-        seconds[second].bytes &+= wireLength
+        var second = Int((time.nanoseconds &- firstTime.nanoseconds) / 1_000_000_000)
+        if let current, second < current.second { second = current.second }  // late packets join the open second
+        if current?.second != second {
+            if let finished = current, Self.isCallLike(finished), callLikeSeconds.count < Self.maximumSeconds {
+                callLikeSeconds.append(finished)
+            }
+            current = SecondBucket(second: second, first: time, last: time)
+        }
+        guard var bucket = current else { return }
+        if fromClient { bucket.fromClient &+= 1 } else { bucket.toClient &+= 1 }
+        bucket.bytes &+= wireLength
+        if time > bucket.last { bucket.last = time }
+        current = bucket
     }
 
     /// SSTP's setup seen through encryption (MS-SSTP §3.2.4.1, protocols.md §9.3): the client's first

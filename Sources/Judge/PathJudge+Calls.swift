@@ -4,11 +4,6 @@ import Flows
 import Wire
 
 extension PathJudge {
-    /// A second of tunnel traffic "looks like a call" when both directions carry at least this many
-    /// packets (audio is 50 packets/s each way at 20 ms, 25 at 40 ms) of at most `callPacketBytes` on
-    /// average. Signalling bursts (presence, chat over TLS) stay below it.
-    static let callPacketsPerSecond = 15
-    static let callPacketBytes = 500
     /// Shortest run of call-like seconds reported as a call, and the longest quiet gap inside one.
     static let shortestCallSeconds = 3
     static let longestGapSeconds = 2
@@ -58,25 +53,20 @@ extension PathJudge {
 
     func isRelayNetwork(_ address: IPAddress) -> Bool { context.isRelayNetwork(address) }
 
-    /// Runs of seconds in which the tunnel carried call-like traffic, as (first second, last second).
-    func callRuns(_ tunnel: TunnelFlowRecord) -> [(Int, Int)] {
-        var runs: [(Int, Int)] = []
-        var current: (Int, Int)? = nil
-        for (second, bucket) in tunnel.seconds.enumerated() {
-            let packets = bucket.fromClient + bucket.toClient
-            let callLike = bucket.fromClient >= Self.callPacketsPerSecond && bucket.toClient >= Self.callPacketsPerSecond
-                && packets > 0 && bucket.bytes / packets <= Self.callPacketBytes
-            if callLike {
-                if let run = current, second - run.1 <= Self.longestGapSeconds + 1 {
-                    current = (run.0, second)
-                } else {
-                    if let run = current { runs.append(run) }
-                    current = (second, second)
-                }
+    /// Runs of call-like seconds (a quiet gap of up to `longestGapSeconds` inside a run), each at
+    /// least `shortestCallSeconds` long.
+    func callRuns(_ tunnel: TunnelFlowRecord) -> [ArraySlice<TunnelFlowRecord.SecondBucket>] {
+        let seconds = tunnel.callLikeHistory
+        var runs: [ArraySlice<TunnelFlowRecord.SecondBucket>] = []
+        var start = 0
+        for i in seconds.indices where i == seconds.count - 1 || seconds[i + 1].second - seconds[i].second > Self.longestGapSeconds + 1 {
+            let run = seconds[start...i]
+            if let first = run.first, let last = run.last, last.second - first.second + 1 >= Self.shortestCallSeconds {
+                runs.append(run)
             }
+            start = i + 1
         }
-        if let run = current { runs.append(run) }
-        return runs.filter { $0.1 - $0.0 + 1 >= Self.shortestCallSeconds }
+        return runs
     }
 
     /// Calls visible only as media-like traffic inside a VPN's outer flow (the field study's "many
@@ -84,16 +74,16 @@ extension PathJudge {
     func tunnelCalls(_ tracker: CallTracker, visible: [CallVerdict]) -> [CallVerdict] {
         var calls: [CallVerdict] = []
         for tunnel in tracker.tunnelFlows.sorted(by: { $0.firstTime < $1.firstTime }) {
-            for (first, last) in callRuns(tunnel) {
-                let start = Timestamp(nanoseconds: tunnel.firstTime.nanoseconds &+ Int64(first) &* 1_000_000_000)
-                let end = Timestamp(nanoseconds: min(tunnel.lastTime.nanoseconds, tunnel.firstTime.nanoseconds &+ Int64(last &+ 1) &* 1_000_000_000))
+            for run in callRuns(tunnel) {
+                guard let firstSecond = run.first, let lastSecond = run.last else { continue }
+                let start = firstSecond.first, end = lastSecond.last
                 let decodedInside = visible.contains { call in
                     call.start <= end && call.end >= start && call.segments.contains { $0.path == .vpn }
                 }
                 if decodedInside { continue }
-                let packets = tunnel.seconds[first...last].reduce(0) { $0 + $1.fromClient + $1.toClient }
-                let bytes = tunnel.seconds[first...last].reduce(0) { $0 + $1.bytes }
-                let seconds = last - first + 1
+                let packets = run.reduce(0) { $0 + $1.fromClient + $1.toClient }
+                let bytes = run.reduce(0) { $0 + $1.bytes }
+                let seconds = lastSecond.second - firstSecond.second + 1
                 let rate = "\(packets / seconds) packets/s, \(packets > 0 ? bytes / packets : 0) bytes on average"
                 let isConfiguredVPN = context.vpnServers.contains(tunnel.server.address)
                 // TLS to a TURN server or a Teams transport relay is relayed media (Teams' TCP/TLS 443
