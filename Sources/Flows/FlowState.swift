@@ -44,6 +44,9 @@ public struct FlowState: Sendable {
     /// The MAC that ends each NULL-cipher record's plaintext; nil when the suite's records cannot be read.
     var nullCipherMACLength: Int?
     public var iphttps = false
+    /// OpenVPN: whether the control channel carries TLS in clear (tls-auth or none) — decided by
+    /// the first P_CONTROL_V1 payload; false with tls-crypt, whose control payloads are encrypted.
+    var openvpnControlTLS: Bool?
     /// TCP: the row of this flow's reassembly state in `FlowTable.streams`; -1 for UDP.
     var tcpRow: Int32 = -1
 

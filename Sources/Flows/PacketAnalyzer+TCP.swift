@@ -67,6 +67,8 @@ extension PayloadAnalyzer {
             let detected = Self.detectFraming(bytes, ports: ports, flow: flow)
             if detected != .unknown {
                 framing = detected
+                // SIP framed by WebSocket messages after an HTTP Upgrade (RFC 7118), not by Content-Length.
+                direction.websocket.opened = detected == .sip && WebSocketHandshake.isSIPUpgrade(bytes)
                 direction.resynchronised()
                 direction.resetPDU()
             } else if framing == .unknown {
@@ -81,6 +83,7 @@ extension PayloadAnalyzer {
             }
         }
         switch framing {
+        case .sip where direction.websocket.opened: analyzeWebSocket(bytes, &direction, &flow, frame: frame, &result)
         case .sip: analyzeSIP(bytes, stream: true, &flow, frame: frame, &result)
         case .unknown, .opaque: return
         default: walkPDUs(bytes, base: base, framing, &direction, &flow, frame: frame, time: time, &result)
@@ -105,7 +108,7 @@ extension PayloadAnalyzer {
             return .openvpnTCP  // a client hard reset v2/v3 after the 16-bit length
         }
         if let word0, either(ports, OpenVPNPacket.port), word0 > 0 { return .openvpnTCP }
-        if SIPMessage.probe(bytes) { return .sip }
+        if SIPMessage.probe(bytes) || WebSocketHandshake.isSIPUpgrade(bytes) { return .sip }
         if let word0, word0 >> 14 == 1, flow.turnFrame != nil { return .turnTCP }  // ChannelData on a TURN flow
         return .unknown
     }
@@ -261,10 +264,12 @@ extension PayloadAnalyzer {
             }
         case .openvpnTCP:
             try? input.skip(2)
+            let packetBytes = input.rest.bytes
             result.protocols.appendOnce(.openvpn)
             if let packet = try? OpenVPNPacket(parsing: &input) {
                 result.openvpn = result.openvpn ?? packet
                 flow.confirm(.openvpn, frame: frame)
+                noteOpenVPNControl(packetBytes, &flow, &result)
             }
         case .pptp:
             try? input.skip(8)

@@ -8,13 +8,6 @@ import Wire
 /// protocol's own shape check (STUN cookie and length, DTLS version, RTP version plus a stable
 /// SSRC with sequence continuity). Ports are only hints (IKE 500/4500, L2TP 1701, PPTP 1723,
 /// TURN 3478, OpenVPN 1194).
-/// Classifies and decodes the payload of every transport segment, keeping per-flow state in a
-/// `FlowTable` so a flow's classification stays consistent across its packets (issue 3 item 1).
-///
-/// Recognition is port-independent first: RFC 7983 first-byte demultiplexing, then each
-/// protocol's own shape check (STUN cookie and length, DTLS version, RTP version plus a stable
-/// SSRC with sequence continuity). Ports are only hints (IKE 500/4500, L2TP 1701, PPTP 1723,
-/// TURN 3478, OpenVPN 1194).
 public struct PacketAnalyzer {
     public private(set) var table = FlowTable()
     var payloads = PayloadAnalyzer()
@@ -330,8 +323,21 @@ struct PayloadAnalyzer {
             do throws(DecodeError) {
                 result.openvpn = try OpenVPNPacket(parsing: &input)
                 flow.confirm(.openvpn, frame: frame)
+                noteOpenVPNControl(payload, &flow, &result)
             } catch { result.malformed = "OpenVPN" }
         }
+    }
+
+    /// TLS in a P_CONTROL_V1 packet (`packet` from its opcode byte), counted as tshark does: on the
+    /// packet whose payload ends a control message — Wireshark reassembles payloads of exactly
+    /// `OpenVPNControl.fragmentSize` bytes with what follows and hands the rest to TLS. A control
+    /// channel whose first payload is not a TLS record (tls-crypt encrypts it) carries no TLS here.
+    func noteOpenVPNControl(_ packet: UnsafeRawBufferPointer, _ flow: inout FlowState, _ result: inout PacketAnalysis) {
+        guard let range = OpenVPNControl.payload(packet), !range.isEmpty,
+            let payload = Self.slice(packet, range)
+        else { return }
+        if flow.openvpnControlTLS == nil { flow.openvpnControlTLS = TLSRecordHeader.probe(payload) }
+        if flow.openvpnControlTLS == true, range.count != OpenVPNControl.fragmentSize { result.protocols.appendOnce(.tls) }
     }
 
     mutating func analyzeSIP(

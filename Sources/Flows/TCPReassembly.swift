@@ -34,6 +34,8 @@ public struct TCPDirection: Sendable {
     var attempts = 0
     /// IP-HTTPS with a NULL cipher: the IPv6 packets in this direction's record plaintext.
     var iphttps = IPHTTPSReader()
+    /// SIP over WebSocket: the frames of this direction after its HTTP Upgrade.
+    var websocket = WebSocketReader()
     /// Early bytes, placed at their distance from `nextSequence` (index 0 is the first missing byte).
     var held: [UInt8] = []
     /// The stretches of `held` that were filled, as (start, end) offsets, sorted and disjoint.

@@ -53,3 +53,52 @@ extension OpenVPNPacket {
         return (try? OpenVPNPacket(parsing: &input)) != nil
     }
 }
+
+/// The TLS bytes of a P_CONTROL_V1 packet (OpenVPN `ssl_pkt.h`, `reliable.c`):
+///
+///     | opcode 4 | key_id | session id 64 | [HMAC 160, packet id 32, time 32] (tls-auth) |
+///     | ack count 8 | acked packet ids 32 × n | [remote session id 64 if n > 0] | message packet id 32 | TLS … |
+///
+/// Nothing in the packet says whether tls-auth's HMAC is there, so this guesses as Wireshark does
+/// (packet-openvpn.c): an HMAC starts with a nonzero byte and has at most one zero byte in its
+/// first four, where an ack count and packet ids are small numbers. The HMAC is taken to be
+/// SHA-1's 20 bytes, the default. With tls-crypt the rest is encrypted and reads as garbage.
+public enum OpenVPNControl {
+    public static let controlV1: UInt8 = 4
+    /// Wireshark (packet-openvpn.c) takes a control payload of exactly this size to be a fragment
+    /// of a longer TLS message and any other size to end one; OpenVPN 2.x sends 100-byte pieces.
+    public static let fragmentSize = 100
+    static let hmacLength = 20
+
+    /// Where the TLS bytes start and end in `packet` (from its opcode byte); nil for other opcodes
+    /// or a packet cut short in its fixed fields.
+    public static func payload(_ packet: UnsafeRawBufferPointer) -> Range<Int>? {
+        var input = ByteCursor(packet)
+        guard let first = try? input.read(UInt8.self), first >> 3 == controlV1 else { return nil }
+        return input.attempt { (input) throws(DecodeError) -> Range<Int> in
+            try input.skip(8)  // session id
+            if try input.peek(UInt8.self) > 0, looksLikeHMAC(try input.peek(UInt32.self)) {
+                try input.skip(hmacLength)
+                if input.remaining >= 8 { try input.skip(8) }  // replay packet id and time
+            }
+            if input.remaining >= 1 {
+                let acks = Int(try input.read(UInt8.self))
+                try input.skip(acks &* 4)
+                if acks > 0, input.remaining >= 8 { try input.skip(8) }  // remote session id
+            }
+            if input.remaining >= 4 { try input.skip(4) }  // message packet id
+            return input.offset..<packet.count
+        }
+    }
+
+    /// At most one zero byte in four: too much entropy for an ack count and packet ids.
+    static func looksLikeHMAC(_ word: UInt32) -> Bool {
+        var zeros = 0
+        var rest = word
+        for _ in 0..<4 {
+            if rest & 0xFF == 0 { zeros &+= 1 }
+            rest >>= 8
+        }
+        return zeros <= 1
+    }
+}
