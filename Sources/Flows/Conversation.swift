@@ -12,6 +12,8 @@ public struct Conversation: Sendable, Equatable {
     public var bytesBToA = 0
     public var first: Timestamp
     public var last: Timestamp
+    /// The direction-free 5-tuple, kept beside the counters it finds (one cache line per packet).
+    var key: EndpointPairIndex.Key
 
     public var frames: Int { framesAToB &+ framesBToA }
     public var bytes: Int { bytesAToB &+ bytesBToA }

@@ -7,16 +7,46 @@ import Wire
 /// multiply-xorshift over their words (collisions only cost probes, never correctness; an
 /// attacker can at worst slow the table to a linear probe). Grows at 50% load.
 public struct EndpointPairIndex: Sendable {
+    /// A flow's 5-tuple, direction-free, packed into five words so that comparing and hashing keys
+    /// (done for every packet) are a handful of integer operations.
     public struct Key: Hashable, Sendable {
-        public let low: Endpoint
-        public let high: Endpoint
-        public let transport: Transport
+        @usableFromInline let lowHigh: UInt64
+        @usableFromInline let lowLow: UInt64
+        @usableFromInline let highHigh: UInt64
+        @usableFromInline let highLow: UInt64
+        /// low port << 48 | high port << 32 | low is IPv6 << 2 | high is IPv6 << 1 | TCP
+        @usableFromInline let meta: UInt64
 
         /// Orders the two endpoints, so both directions of a flow find one key.
         @inlinable
         public init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint) {
-            self.transport = transport
-            if y < x { (low, high) = (y, x) } else { (low, high) = (x, y) }
+            let (low, high) = y < x ? (y, x) : (x, y)
+            lowHigh = low.address.high
+            lowLow = low.address.low
+            highHigh = high.address.high
+            highLow = high.address.low
+            meta = UInt64(low.port) << 48 | UInt64(high.port) << 32 | (low.address.isIPv6 ? 4 : 0)
+                | (high.address.isIPv6 ? 2 : 0) | (transport == .tcp ? 1 : 0)
+        }
+
+        public var low: Endpoint {
+            Endpoint(address: Self.address(lowHigh, lowLow, v6: meta & 4 != 0), port: UInt16(truncatingIfNeeded: meta >> 48))
+        }
+
+        public var high: Endpoint {
+            Endpoint(address: Self.address(highHigh, highLow, v6: meta & 2 != 0), port: UInt16(truncatingIfNeeded: meta >> 32))
+        }
+
+        public var transport: Transport { meta & 1 != 0 ? .tcp : .udp }
+
+        static func address(_ high: UInt64, _ low: UInt64, v6: Bool) -> IPAddress {
+            v6 ? IPAddress(v6High: high, low: low) : IPAddress(v4: UInt32(truncatingIfNeeded: low))
+        }
+
+        @inlinable
+        public static func == (a: Key, b: Key) -> Bool {
+            a.lowLow == b.lowLow && a.highLow == b.highLow && a.meta == b.meta && a.lowHigh == b.lowHigh
+                && a.highHigh == b.highHigh
         }
 
         /// One mixed word instead of every field: Swift dictionaries keyed by flows (the call
@@ -26,10 +56,10 @@ public struct EndpointPairIndex: Sendable {
 
         @inlinable
         var mixed: UInt64 {
-            var word = low.address.low &* 0x9E37_79B9_7F4A_7C15
-            word ^= high.address.low &* 0xC2B2_AE3D_27D4_EB4F
-            word ^= (low.address.high ^ (high.address.high << 17 | high.address.high >> 47)) &* 0x1656_67B1_9E37_79F9
-            word ^= UInt64(low.port) << 48 | UInt64(high.port) << 32 | (transport == .tcp ? 1 : 0)
+            var word = lowLow &* 0x9E37_79B9_7F4A_7C15
+            word ^= highLow &* 0xC2B2_AE3D_27D4_EB4F
+            word ^= (lowHigh ^ (highHigh << 17 | highHigh >> 47)) &* 0x1656_67B1_9E37_79F9
+            word ^= meta
             word ^= word >> 29
             word &*= 0xBF58_476D_1CE4_E5B9
             return word ^ (word >> 32)
