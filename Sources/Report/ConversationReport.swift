@@ -16,30 +16,75 @@ public struct ConversationReport {
     func startText(_ c: Conversation) -> String { Self.seconds(c.first.nanoseconds - origin.nanoseconds) }
     func durationText(_ c: Conversation) -> String { Self.seconds(c.last.nanoseconds - c.first.nanoseconds) }
 
-    /// JSON array, one object per conversation (keys as documented in the README).
+    /// JSON array, one object per conversation (keys as documented in the README). Written through
+    /// a `TextBuffer`: a capture can hold hundreds of thousands of conversations.
     public func json() -> String {
-        var out = "["
-        out.reserveCapacity(conversations.count * 200)
+        var out = TextBuffer(capacity: conversations.count &* 200 &+ 16)
+        out.append("[")
         for (i, c) in conversations.enumerated() {
-            out += i == 0 ? "\n" : ",\n"
-            out += "  {\"transport\":\"\(c.transport.rawValue)\",\"a\":\"\(c.a)\",\"b\":\"\(c.b)\""
-            out += ",\"framesAToB\":\(c.framesAToB),\"bytesAToB\":\(c.bytesAToB)"
-            out += ",\"framesBToA\":\(c.framesBToA),\"bytesBToA\":\(c.bytesBToA)"
-            out += ",\"start\":\(startText(c)),\"duration\":\(durationText(c))}"
+            out.append(i == 0 ? "\n  {\"transport\":\"" : ",\n  {\"transport\":\"")
+            out.append(c.transport == .udp ? "udp" : "tcp")
+            out.append("\",\"a\":\"")
+            out.append(c.a)
+            out.append("\",\"b\":\"")
+            out.append(c.b)
+            out.append("\",\"framesAToB\":")
+            out.append(decimal: c.framesAToB)
+            out.append(",\"bytesAToB\":")
+            out.append(decimal: c.bytesAToB)
+            out.append(",\"framesBToA\":")
+            out.append(decimal: c.framesBToA)
+            out.append(",\"bytesBToA\":")
+            out.append(decimal: c.bytesBToA)
+            out.append(",\"start\":")
+            Self.appendSeconds(c.first.nanoseconds &- origin.nanoseconds, to: &out)
+            out.append(",\"duration\":")
+            Self.appendSeconds(c.last.nanoseconds &- c.first.nanoseconds, to: &out)
+            out.append("}")
         }
-        out += conversations.isEmpty ? "]\n" : "\n]\n"
-        return out
+        out.append(conversations.isEmpty ? "]\n" : "\n]\n")
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     public static let csvHeader = "transport,a,b,framesAToB,bytesAToB,framesBToA,bytesBToA,start,duration"
 
     public func csv() -> String {
-        var out = Self.csvHeader + "\n"
+        var out = TextBuffer(capacity: conversations.count &* 120 &+ 80)
+        out.append("transport,a,b,framesAToB,bytesAToB,framesBToA,bytesBToA,start,duration\n")
         for c in conversations {
-            out += "\(c.transport.rawValue),\(c.a),\(c.b),\(c.framesAToB),\(c.bytesAToB),"
-            out += "\(c.framesBToA),\(c.bytesBToA),\(startText(c)),\(durationText(c))\n"
+            out.append(c.transport == .udp ? "udp," : "tcp,")
+            out.append(c.a)
+            out.append(",")
+            out.append(c.b)
+            for value in [c.framesAToB, c.bytesAToB, c.framesBToA, c.bytesBToA] {
+                out.append(",")
+                out.append(decimal: value)
+            }
+            out.append(",")
+            Self.appendSeconds(c.first.nanoseconds &- origin.nanoseconds, to: &out)
+            out.append(",")
+            Self.appendSeconds(c.last.nanoseconds &- c.first.nanoseconds, to: &out)
+            out.append("\n")
         }
-        return out
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Exact decimal seconds from integer nanoseconds, without trailing zeros ("12.5", "0.000123").
+    static func appendSeconds(_ nanoseconds: Int64, to out: inout TextBuffer) {
+        if nanoseconds < 0 { out.append("-") }
+        let magnitude = nanoseconds.magnitude
+        out.append(decimal: magnitude / 1_000_000_000)
+        let fraction = Int(magnitude % 1_000_000_000)
+        guard fraction != 0 else { return }
+        out.append(".")
+        out.append(decimal: fraction, width: 9)
+        var zeros = 0
+        var rest = fraction
+        while rest % 10 == 0 {
+            rest /= 10
+            zeros += 1
+        }
+        out.truncate(to: out.count - zeros)
     }
 
     public func text() -> String {
