@@ -159,7 +159,14 @@ public struct PathJudge {
         _ base: PathSegment, flow: MediaFlowRecord, media: String, tracker: CallTracker, local: Endpoint, remote: Endpoint
     ) -> PathSegment {
         var segment = base
-        // 5. One LAN: host candidates.
+        // 5. One LAN, or the company network the admin named (--corp-net): host candidates.
+        if context.isCorporate(local.address) && context.isCorporate(remote.address) {
+            segment.path = .direct
+            segment.confidence = 0.85
+            segment.evidence = [media, "both ends in the company network given with --corp-net (rule: corporate-network)"]
+            return segment
+        }
+        // One LAN: host candidates.
         if context.sameLAN(local.address, remote.address) {
             segment.path = .direct
             segment.confidence = flow.iceChecks > 0 ? 0.95 : 0.8

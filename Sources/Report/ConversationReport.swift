@@ -13,8 +13,6 @@ public struct ConversationReport {
     }
 
     func start(_ c: Conversation) -> Double { c.first.seconds(since: origin) }
-    func startText(_ c: Conversation) -> String { Self.seconds(c.first.nanoseconds - origin.nanoseconds) }
-    func durationText(_ c: Conversation) -> String { Self.seconds(c.last.nanoseconds - c.first.nanoseconds) }
 
     /// JSON array, one object per conversation (keys as documented in the README). Written through
     /// a `TextBuffer`: a capture can hold hundreds of thousands of conversations.

@@ -154,3 +154,18 @@ import Testing
         #expect(outcome.stderr.contains("not a CIDR prefix"))
     }
 }
+
+/// The network context an admin names changes the verdict's rule, not the facts.
+@Suite struct NetworkContextOptionTests {
+    static let stunClassic = CommandLineTests.repositoryRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/captures/public/ntop-nDPI/stun_classic.pcap").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: stunClassic), "../shared is not present"))
+    func corporateNetworkIsDirect() throws {
+        let plain = try CommandLineTests.run(["analyze", "--explain", Self.stunClassic])
+        #expect(plain.stdout.contains("rule: same-lan"))
+        let named = try CommandLineTests.run(["analyze", "--explain", "--corp-net", "172.16.0.0/12", Self.stunClassic])
+        #expect(named.stdout.contains("rule: corporate-network"))
+        #expect(named.stdout.contains("path: DIRECT"))
+    }
+}
