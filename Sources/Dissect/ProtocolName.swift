@@ -61,8 +61,10 @@ public enum ProtocolName: UInt8, CaseIterable, Sendable {
 /// The protocol stack of one packet, outermost first: up to 16 names packed into two words, so
 /// recording it costs no allocation. Names past the 16th are counted in `overflow` and dropped.
 public struct LayerTrail: Sendable, Equatable {
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
+    // Readable from inlinable code: the subscript and `contains` run several times per packet in
+    // other modules, where a call and a range check cost more than the bit shift itself.
+    @usableFromInline private(set) var low: UInt64 = 0
+    @usableFromInline private(set) var high: UInt64 = 0
     public private(set) var count = 0
     public private(set) var overflow = 0
 
@@ -80,15 +82,27 @@ public struct LayerTrail: Sendable, Equatable {
         count &+= 1
     }
 
+    @inlinable
     public subscript(position: Int) -> ProtocolName {
-        let word = position < 8 ? low : high
-        let raw = UInt8(truncatingIfNeeded: word >> UInt64((position & 7) &* 8))
-        return ProtocolName(rawValue: raw) ?? .eth
+        ProtocolName(rawValue: rawValue(at: position)) ?? .eth
     }
 
+    /// The raw value of the name at `position`, without the range check of building the name.
+    @inlinable
+    public func rawValue(at position: Int) -> UInt8 {
+        let word = position < 8 ? low : high
+        return UInt8(truncatingIfNeeded: word >> UInt64((position & 7) &* 8))
+    }
+
+    @inlinable
     public func contains(_ name: ProtocolName) -> Bool {
-        for i in 0..<count where self[i] == name { return true }
+        for i in 0..<count where rawValue(at: i) == name.rawValue { return true }
         return false
+    }
+
+    /// Appends, in order, each of `other`'s names this trail does not hold yet.
+    public mutating func appendMissing(_ other: LayerTrail) {
+        for i in 0..<other.count where !contains(other[i]) { append(other[i]) }
     }
 
     public var last: ProtocolName? { count > 0 ? self[count &- 1] : nil }

@@ -18,9 +18,14 @@ extension FrameDecoder {
             analyzer.payloads.liftedCount = 0
             lifted.removeAll()
         }
+        // One analysis for every lifted segment, so its box is allocated once; moved out of the
+        // analyzer while in use, as the analyzer is itself borrowed to fill it.
+        var analysis = PacketAnalysis()
+        swap(&analysis, &analyzer.liftedAnalysis)
+        defer { swap(&analysis, &analyzer.liftedAnalysis) }
         for entry in lifted.entries {
             decode(tunnelled: lifted.bytes(of: entry), .ipv6, depth: entry.depth, layers: entry.layers, at: time) { segment in
-                let analysis = analyzer.analyze(segment, frame: frame, time: time)
+                analyzer.analyze(segment, frame: frame, time: time, into: &analysis)
                 body(segment, analysis, analyzer.table.state(of: FlowKey(segment.transport, segment.source, segment.destination)))
             }
         }

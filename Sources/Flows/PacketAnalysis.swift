@@ -3,51 +3,148 @@ import Wire
 
 /// What the payload decoders found in one transport segment: the application protocol names in
 /// order (outer to inner, e.g. `stun`, `rtp` for RTP inside a TURN Data indication) and the decoded
-/// headers. Plain values only: filling one allocates nothing. Ranges in the decoded values count
-/// from `…Offset` within the segment's payload.
+/// headers. Ranges in the decoded values count from `…Offset` within the segment's payload.
+///
+/// The analyzer resets and fills one per packet, so it is kept small: the large decoded values that
+/// few packets carry (STUN, DTLS, a TLS hello, SIP/SDP, TURN framing, IKE) live in `DecodedPayloads`,
+/// a copy-on-write box allocated on first use and then reused by the value it belongs to, and a
+/// bit in `boxed` says which of them this packet has. Reading an absent one touches only that bit.
 public struct PacketAnalysis: Sendable {
     public var protocols = LayerTrail()
-    public var stun: STUNMessage?
     public var stunOffset = 0
     /// Round-trip time of a response, from its request's capture time.
     public var stunRoundTrip: Int64?
     public var stunRequestFrame: Int?
-    public var channelData: TURNChannelData?
-    public var msFrame: MSTURNMultiplexedFrame?
     public var rtp: RTPHeader?
     public var rtcp: RTCPCompound?
-    public var dtls: DTLSDatagram?
     public var dtlsOffset = 0
     /// TLS: records that ended in this segment, the first one's type, and a hello if one completed.
     public var tlsRecords = 0
     public var tlsFirstType: TLSContentType?
     public var tlsHandshakeType: UInt8?
-    public var tlsHello: TLSHello?
     /// Where the hello's ranges start: in the segment payload, or in `FlowState`'s hello buffer.
     public var tlsHelloLocation: HelloLocation = .payload(0)
-    public var sip: SIPMessage?
     public var sipOffset = 0
-    public var sdp: SDPSummary?
     public var esp: ESPHeader?
-    public var ike: IKEHeader?
     public var openvpn: OpenVPNPacket?
     public var wireguard: WireGuardMessage?
     public var pptpControlType: UInt16?
     public var sstp: SSTPPacket?
     /// Set when a recognised protocol's bytes did not hold together.
     public var malformed: StaticString?
+    // Inlinable getters (below) read these from other modules in place: an outlined getter call
+    // made the caller copy the whole analysis first.
+    @usableFromInline var boxed: Boxed = []
+    @usableFromInline var decoded: DecodedPayloads?
 
     public init() {}
 
-    /// Empties every field, as `PacketAnalysis()` would, in place: one copy from a template, where
-    /// assigning a fresh value builds it and then copies it (well over a kilobyte per packet).
-    mutating func reset() { self = Self.empty }
+    public var stun: STUNMessage? {
+        @inlinable get { boxed.contains(.stun) ? decoded?.stun : nil }
+        set { if let newValue { storage(.stun).stun = newValue } else { boxed.subtract(.stun) } }
+    }
+    public var channelData: TURNChannelData? {
+        @inlinable get { boxed.contains(.channelData) ? decoded?.channelData : nil }
+        set { if let newValue { storage(.channelData).channelData = newValue } else { boxed.subtract(.channelData) } }
+    }
+    public var msFrame: MSTURNMultiplexedFrame? {
+        @inlinable get { boxed.contains(.msFrame) ? decoded?.msFrame : nil }
+        set { if let newValue { storage(.msFrame).msFrame = newValue } else { boxed.subtract(.msFrame) } }
+    }
+    public var dtls: DTLSDatagram? {
+        @inlinable get { boxed.contains(.dtls) ? decoded?.dtls : nil }
+        set { if let newValue { storage(.dtls).dtls = newValue } else { boxed.subtract(.dtls) } }
+    }
+    public var tlsHello: TLSHello? {
+        @inlinable get { boxed.contains(.tlsHello) ? decoded?.tlsHello : nil }
+        set { if let newValue { storage(.tlsHello).tlsHello = newValue } else { boxed.subtract(.tlsHello) } }
+    }
+    public var sip: SIPMessage? {
+        @inlinable get { boxed.contains(.sip) ? decoded?.sip : nil }
+        set { if let newValue { storage(.sip).sip = newValue } else { boxed.subtract(.sip) } }
+    }
+    public var sdp: SDPSummary? {
+        @inlinable get { boxed.contains(.sdp) ? decoded?.sdp : nil }
+        set { if let newValue { storage(.sdp).sdp = newValue } else { boxed.subtract(.sdp) } }
+    }
+    public var ike: IKEHeader? {
+        @inlinable get { boxed.contains(.ike) ? decoded?.ike : nil }
+        set { if let newValue { storage(.ike).ike = newValue } else { boxed.subtract(.ike) } }
+    }
+
+    /// Empties every field, as `PacketAnalysis()` would, in place, keeping the box for reuse.
+    public mutating func reset() {
+        var box: DecodedPayloads? = nil
+        swap(&box, &decoded)  // moved out and back: no reference counting per packet
+        self = Self.empty
+        swap(&box, &decoded)
+    }
+
+    /// Becomes a copy of `other` without sharing its box, so neither has to copy it on its next write.
+    public mutating func assign(_ other: PacketAnalysis) {
+        var box: DecodedPayloads? = nil
+        swap(&box, &decoded)
+        self = other
+        swap(&box, &decoded)
+        guard !boxed.isEmpty, let source = other.decoded else { return }
+        storage([]).copy(from: source)
+    }
 
     private static let empty = PacketAnalysis()
+
+    /// The box, unshared (copied or created first if needed), with `field`'s bit set.
+    private mutating func storage(_ field: Boxed) -> DecodedPayloads {
+        boxed.formUnion(field)
+        if isKnownUniquelyReferenced(&decoded), let decoded { return decoded }
+        let box = DecodedPayloads()
+        if let decoded { box.copy(from: decoded) }
+        decoded = box
+        return box
+    }
+
+    @usableFromInline struct Boxed: OptionSet, Sendable {
+        @usableFromInline let rawValue: UInt8
+        @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
+        @inlinable static var stun: Boxed { Boxed(rawValue: 1 << 0) }
+        @inlinable static var channelData: Boxed { Boxed(rawValue: 1 << 1) }
+        @inlinable static var msFrame: Boxed { Boxed(rawValue: 1 << 2) }
+        @inlinable static var dtls: Boxed { Boxed(rawValue: 1 << 3) }
+        @inlinable static var tlsHello: Boxed { Boxed(rawValue: 1 << 4) }
+        @inlinable static var sip: Boxed { Boxed(rawValue: 1 << 5) }
+        @inlinable static var sdp: Boxed { Boxed(rawValue: 1 << 6) }
+        @inlinable static var ike: Boxed { Boxed(rawValue: 1 << 7) }
+    }
 
     public enum HelloLocation: Sendable, Equatable {
         case payload(Int)
         /// The hello was reassembled from several segments; its bytes are not kept for rendering.
         case reassembled
+    }
+}
+
+/// The large decoded values of a `PacketAnalysis`. A field counts only while its bit in the owner's
+/// `boxed` is set; stale values stay behind so a reset writes nothing here. Only ever mutated
+/// through a uniquely referenced owner (copy-on-write), hence `@unchecked Sendable`.
+@usableFromInline final class DecodedPayloads: @unchecked Sendable {
+    @usableFromInline var stun: STUNMessage?
+    @usableFromInline var channelData: TURNChannelData?
+    @usableFromInline var msFrame: MSTURNMultiplexedFrame?
+    @usableFromInline var dtls: DTLSDatagram?
+    @usableFromInline var tlsHello: TLSHello?
+    @usableFromInline var sip: SIPMessage?
+    @usableFromInline var sdp: SDPSummary?
+    @usableFromInline var ike: IKEHeader?
+
+    init() {}
+
+    func copy(from other: DecodedPayloads) {
+        stun = other.stun
+        channelData = other.channelData
+        msFrame = other.msFrame
+        dtls = other.dtls
+        tlsHello = other.tlsHello
+        sip = other.sip
+        sdp = other.sdp
+        ike = other.ike
     }
 }

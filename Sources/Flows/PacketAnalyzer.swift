@@ -12,6 +12,8 @@ public struct PacketAnalyzer {
     public private(set) var table = FlowTable()
     var payloads = PayloadAnalyzer()
     public private(set) var malformedPackets = 0
+    /// Reused by `decodeTunnelled` for the segments of lifted packets.
+    var liftedAnalysis = PacketAnalysis()
 
     public init() {}
 
@@ -26,8 +28,8 @@ public struct PacketAnalyzer {
         return result
     }
 
-    /// The same, writing into `result` (reset first): a `PacketAnalysis` is over a kilobyte, and
-    /// the packet report keeps it in its line without copying it there.
+    /// The same, writing into `result` (reset first): callers reuse one `PacketAnalysis`, whose box
+    /// for large decoded values is then allocated once, and the packet report reads it in place.
     public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp, into result: inout PacketAnalysis) {
         result.reset()
         let key = FlowKey(segment.transport, segment.source, segment.destination)

@@ -40,7 +40,7 @@ public struct CallPipeline {
             pending.append(segment)
         }
         let hopLimit = decoder.outerHopLimit
-        analyses.withUnsafeBufferPointer { analyses in  // borrowed in place: an analysis is over a kilobyte
+        analyses.withUnsafeBufferPointer { analyses in  // borrowed in place: an analysis is a few hundred bytes
             for i in pending.indices { tracker.observe(meta, pending[i], analyses[i], hopLimit: hopLimit) }
         }
         decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in

@@ -14,7 +14,7 @@ extension OfflineCapture {
     /// Decodes every frame down to its payload protocols and hands one `PacketLine` per frame to
     /// `body`; the line's byte views are valid only during that call. Packets quoted by ICMP errors
     /// are decoded too (as Wireshark does), but they never create or change flow state. The line is
-    /// lent `inout` so the kilobyte-sized value is not copied per packet; it is reset for each frame.
+    /// lent `inout` so its analysis (a few hundred bytes) is not copied per packet; it is reset for each frame.
     public func packets(_ body: (inout PacketLine) -> Void) throws(CaptureError) -> PacketScan {
         var decoder = FrameDecoder(link: link)
         decoder.followsICMPQuotes = true
@@ -46,19 +46,17 @@ extension OfflineCapture {
                     analysed = true
                     line.malformed = line.malformed || line.analysis.malformed != nil
                     line.payload = segment.payload
-                    for i in 0..<line.analysis.protocols.count { extra.append(line.analysis.protocols[i]) }
+                    extra = line.analysis.protocols  // empty until now: later segments only add to it
                     Self.noteEndpoints(segment, in: &line)
                 }
                 // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
                 decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
                     Self.adopt(segment, analysis, into: &line, extra: &extra)
                 }
-                if !analysed { line.analysis = PacketAnalysis() }
+                if !analysed { line.analysis.reset() }
                 line.protocols = decoder.trail
-                for i in 0..<extra.count where !line.protocols.contains(extra[i]) { line.protocols.append(extra[i]) }
-                for i in 0..<quotedApps.count where !line.protocols.contains(quotedApps[i]) {
-                    line.protocols.append(quotedApps[i])
-                }
+                line.protocols.appendMissing(extra)
+                line.protocols.appendMissing(quotedApps)
                 if line.source == nil, let terminal = decoder.terminal {
                     line.source = terminal.source
                     line.destination = terminal.destination
@@ -94,7 +92,7 @@ extension OfflineCapture {
     ) {
         line.malformed = line.malformed || analysis.malformed != nil
         if analysis.protocols.count > 0 {
-            line.analysis = analysis
+            line.analysis.assign(analysis)
             line.payload = segment.payload
         }
         for i in 0..<analysis.protocols.count { extra.append(analysis.protocols[i]) }

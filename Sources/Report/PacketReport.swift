@@ -33,7 +33,7 @@ public struct PacketLine {
     }
 
     /// Readies the line for the next frame, keeping its analysis (the analyzer resets that when it
-    /// writes the next one) so no kilobyte-sized value is rebuilt per packet.
+    /// writes the next one) so its box of decoded values is reused, not rebuilt per packet.
     public mutating func start(frame: Int, time: Timestamp) {
         self.frame = frame
         self.time = time
@@ -51,7 +51,7 @@ public struct PacketLine {
 }
 
 /// Renders `PacketLine`s as tshark-like text or as JSON lines (issue 3 item 8). Lines are taken
-/// `inout` only so the kilobyte-sized value is read in place, never copied; they are not changed.
+/// `inout` only so the analysis is read in place, never copied; they are not changed.
 public struct PacketReport {
     public var origin: Timestamp?
     /// Reused for each line's info column.
@@ -80,7 +80,7 @@ public struct PacketReport {
             case .tcp: w.text(",\"transport\":\"tcp\",\"protocols\":[")
             case nil: w.text(",\"transport\":null,\"protocols\":[")
             }
-            for i in 0..<line.protocols.count { Self.writeProtocol(line.protocols[i], first: i == 0, &w) }
+            for i in 0..<line.protocols.count { Self.writeProtocol(line.protocols.rawValue(at: i), first: i == 0, &w) }
             w.text("],\"info\":\"")
         }
         info.removeAll()
@@ -107,8 +107,8 @@ public struct PacketReport {
 
     /// `,"name"` (without the comma for the first): touches 16 bytes, which the reservation counts.
     @inline(__always)
-    private static func writeProtocol(_ name: ProtocolName, first: Bool, _ w: inout UncheckedWriter) {
-        let entry = jsonNames[Int(name.rawValue)]
+    private static func writeProtocol(_ raw: UInt8, first: Bool, _ w: inout UncheckedWriter) {
+        let entry = jsonNames[Int(raw)]
         w.words(entry.head, entry.tail, length: entry.length, droppingFirstByte: first)
     }
 

@@ -261,21 +261,35 @@ struct UncheckedWriter {
     private static let digitPairs: StaticString =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
-    /// The lowest `width` (1…20) decimal digits of `value`, zero-padded, written from the last one backwards.
+    /// The lowest `width` (1…20) decimal digits of `value`, zero-padded, written from the last one
+    /// backwards: four per 64-bit division (the slow step), the two pairs split by a multiply.
     mutating func digits(_ value: UInt64, width: Int) {
-        let out = base + count
-        let pairs = Self.digitPairs.utf8Start
+        let out = UnsafeMutableRawPointer(base + count)
+        let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
         var v = value
         var i = width
-        while i >= 2 {
-            let (quotient, pair) = v.quotientAndRemainder(dividingBy: 100)
-            i &-= 2
-            out[i] = pairs[Int(pair) &* 2]
-            out[i &+ 1] = pairs[Int(pair) &* 2 &+ 1]
+        while i >= 4 {
+            let (quotient, four) = v.quotientAndRemainder(dividingBy: 10_000)
+            let high = (four &* 5243) >> 19  // four / 100, exact below 43 699
+            i &-= 4
+            Self.pair(high, pairs, out + i)
+            Self.pair(four &- high &* 100, pairs, out + (i &+ 2))
             v = quotient
         }
-        if i == 1 { out[0] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10) }
+        if i >= 2 {
+            let (quotient, pair) = v.quotientAndRemainder(dividingBy: 100)
+            i &-= 2
+            Self.pair(pair, pairs, out + i)
+            v = quotient
+        }
+        if i == 1 { out.storeBytes(of: 0x30 &+ UInt8(truncatingIfNeeded: v % 10), as: UInt8.self) }
         count &+= width
+    }
+
+    /// Copies the two digits of `value` (0…99) from `digitPairs` to `out`.
+    @inline(__always)
+    private static func pair(_ value: UInt64, _ pairs: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: value) &* 2, as: UInt16.self), as: UInt16.self)
     }
 
     /// "0x" and `digits` (clamped to 1…16) lowercase hex digits: at most `hexMost` bytes.
