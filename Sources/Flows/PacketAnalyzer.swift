@@ -150,6 +150,20 @@ struct PayloadAnalyzer {
         }
     }
 
+    /// TURN ChannelData or an MS-TURN multiplexed frame: the flow is a relay flow, and the relayed
+    /// bytes are decoded in turn (RTP inside TURN is RTP).
+    mutating func relayed(
+        _ payload: UnsafeRawBufferPointer, _ data: Range<Int>, ports: (UInt16, UInt16), _ flow: inout FlowState,
+        key: FlowKey, forward: Bool, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+    ) {
+        result.protocols.append(.turnChannel)
+        flow.turnFrame = flow.turnFrame ?? frame
+        flow.confirm(.turnChannel, frame: frame)
+        if let inner = Self.slice(payload, data) {
+            analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+        }
+    }
+
     /// STUN, TURN ChannelData, MS-TURN multiplexed frames, DTLS, ZRTP, RTP and RTCP, sorted by the
     /// first byte (RFC 7983). `depth` > 0 for data relayed inside TURN.
     mutating func analyzeMedia(
@@ -179,24 +193,14 @@ struct PayloadAnalyzer {
         case .msTURNMultiplexed:
             var input = ByteCursor(payload)
             guard depth == 0, let muxed = try? MSTURNMultiplexedFrame(parsing: &input), input.remaining == 0 else { return }
-            result.protocols.append(.turnChannel)
             result.msFrame = muxed
-            flow.turnFrame = flow.turnFrame ?? frame
-            flow.confirm(.turnChannel, frame: frame)
-            if let inner = Self.slice(payload, muxed.data) {
-                analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
-            }
+            relayed(payload, muxed.data, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, &result)
         case .turnChannel:
             guard depth == 0, flow.stunFrame != nil || Self.isTURNPort(ports) || flow.channels.count > 0 else { return }
             var input = ByteCursor(payload)
             guard let channel = try? TURNChannelData(parsing: &input, overTCP: false) else { return }
-            result.protocols.append(.turnChannel)
             result.channelData = channel
-            flow.turnFrame = flow.turnFrame ?? frame
-            flow.confirm(.turnChannel, frame: frame)
-            if let inner = Self.slice(payload, channel.data) {
-                analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
-            }
+            relayed(payload, channel.data, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, &result)
         case .dtls:
             var input = ByteCursor(payload)
             guard let dtls = try? DTLSDatagram(parsing: &input) else { return }
