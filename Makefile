@@ -51,9 +51,10 @@ lint:
 format:
 	$(SWIFT) format -i -r Sources Tests
 
-## captures: rebuild Captures/ from the real test field (root and network namespaces needed)
+## captures: rebuild Captures/ from the real test field and the VPN tunnels (root and network namespaces needed)
 captures:
 	bash Captures/testbed/make-captures.sh
+	bash Captures/vpn-tunnels/make-vpn-tunnels.sh
 
 clean:
 	rm -rf .build bench/out
