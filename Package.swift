@@ -10,7 +10,8 @@ let package = Package(
         .executable(name: "callpath", targets: ["callpath"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -20,7 +21,15 @@ let package = Package(
         ),
         .target(name: "Wire"),
         .target(name: "Capture", dependencies: ["CPcap", "Wire"]),
-        .target(name: "Dissect", dependencies: ["Wire"]),
+        // swift-crypto opens QUIC Initial packets (AES-GCM, HKDF, and AES-ECB for header protection).
+        .target(
+            name: "Dissect",
+            dependencies: [
+                "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "Flows", dependencies: ["Wire", "Dissect"]),
         .target(name: "Calls", dependencies: ["Wire", "Dissect", "Flows"]),
         .target(name: "Judge", dependencies: ["Wire", "Dissect", "Flows", "Calls"]),

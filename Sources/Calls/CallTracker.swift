@@ -74,9 +74,14 @@ public struct CallTracker {
         }
     }
 
-    /// Takes one decoded transport segment with what the payload analyzer found in it.
+    /// Takes one decoded transport segment with what the payload analyzer found in it;
+    /// `reassembledSIP` holds the SIP message when `analysis.sipLocation` is `.reassembled`.
     public mutating func observe(
-        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, hopLimit: UInt8 = 0
+        _ meta: PacketMeta,
+        _ segment: TransportSegment,
+        _ analysis: PacketAnalysis,
+        hopLimit: UInt8 = 0,
+        reassembledSIP: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
     ) {
         packets &+= 1
         if firstTime == nil {
@@ -94,7 +99,12 @@ public struct CallTracker {
         } else if slots[slot].media >= 0, meta.timestamp > mediaRecords[slots[slot].media].lastTime {
             mediaRecords[slots[slot].media].lastTime = meta.timestamp
         }
-        if protocols.contains(.sip), let sip = analysis.sip, sip.hasSDP { noteSDP(sip, analysis, meta, segment) }
+        if protocols.contains(.sip), let sip = analysis.sip, sip.hasSDP {
+            switch analysis.sipLocation {
+            case .payload(let offset): noteSDP(sip, in: segment.payload, at: offset, meta, from: segment.source.address)
+            case .reassembled: noteSDP(sip, in: reassembledSIP, at: 0, meta, from: segment.source.address)
+            }
+        }
         if protocols.contains(.dtls), slots[slot].dtlsFrame == nil { slots[slot].dtlsFrame = meta.frame }
         // Once a flow is a tunnel, all its packets count (TCP segments that continue a record carry no label).
         let known = slots[slot].tunnel >= 0 ? tunnelRecords[slots[slot].tunnel].kind : nil
@@ -229,12 +239,19 @@ public struct CallTracker {
 
     // MARK: SIP/SDP
 
-    private mutating func noteSDP(_ sip: SIPMessage, _ analysis: PacketAnalysis, _ meta: PacketMeta, _ segment: TransportSegment) {
-        let base = analysis.sipOffset
-        guard let body = Self.text(segment.payload, sip.body, offset: base) else { return }
-        let callID = sip.callID.flatMap { Self.text(segment.payload, $0, offset: base) } ?? "?"
-        let message = sip.method.flatMap { Self.text(segment.payload, $0, offset: base) } ?? sip.statusCode.map { "\($0)" } ?? "SIP"
-        if let offer = SDPOffer(sdp: body, callID: callID, frame: meta.frame, sender: segment.source.address, message: message),
+    /// `sip`'s ranges count from `base` in `bytes`: the segment payload, or the unmasked WebSocket message.
+    private mutating func noteSDP(
+        _ sip: SIPMessage,
+        in bytes: UnsafeRawBufferPointer,
+        at base: Int,
+        _ meta: PacketMeta,
+        from sender: IPAddress
+    ) {
+        guard let body = Self.text(bytes, sip.body, offset: base) else { return }
+        let callID = sip.callID.flatMap { Self.text(bytes, $0, offset: base) } ?? "?"
+        let method = sip.method.flatMap { Self.text(bytes, $0, offset: base) }
+        let message = method ?? sip.statusCode.map { "\($0)" } ?? "SIP"
+        if let offer = SDPOffer(sdp: body, callID: callID, frame: meta.frame, sender: sender, message: message),
             sdpOffers.count < 10_000
         {
             sdpOffers.append(offer)

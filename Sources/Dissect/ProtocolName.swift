@@ -8,7 +8,7 @@ public enum ProtocolName: UInt8, CaseIterable, Sendable {
     // tunnels followed by FrameDecoder
     case gre, l2tp, teredo, gtp, vxlan, pptp
     // payloads
-    case stun, turnChannel, rtp, rtcp, srtp, srtcp, zrtp, dtls, tls, sip, sdp
+    case stun, turnChannel, rtp, rtcp, srtp, srtcp, zrtp, dtls, quic, tls, sip, sdp
     case sstp, iphttps, esp, isakmp, openvpn, wireguard
 
     public var text: StaticString {
@@ -39,6 +39,7 @@ public enum ProtocolName: UInt8, CaseIterable, Sendable {
         case .srtcp: "srtcp"
         case .zrtp: "zrtp"
         case .dtls: "dtls"
+        case .quic: "quic"
         case .tls: "tls"
         case .sip: "sip"
         case .sdp: "sdp"

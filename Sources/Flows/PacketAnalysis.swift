@@ -20,15 +20,18 @@ public struct PacketAnalysis: Sendable {
     public var dtlsOffset = 0
     /// TLS: records that ended in this segment, the first one's type, and a hello if one completed.
     public var tlsRecords = 0
+    /// Where the hello's ranges start: in the segment payload, or in `PacketAnalyzer.reassembledHello`.
+    public var tlsHelloLocation: Location = .payload(0)
+    // The small fields sit between the two locations, in padding the first one leaves.
     public var tlsFirstType: TLSContentType?
     public var tlsHandshakeType: UInt8?
-    /// Where the hello's ranges start: in the segment payload, or in `FlowState`'s hello buffer.
-    public var tlsHelloLocation: HelloLocation = .payload(0)
-    public var sipOffset = 0
+    public var pptpControlType: UInt16?
+    /// Where the SIP message's ranges start: in the segment payload, or in
+    /// `PacketAnalyzer.reassembledSIP` (a message unmasked from WebSocket frames).
+    public var sipLocation: Location = .payload(0)
     public var esp: ESPHeader?
     public var openvpn: OpenVPNPacket?
     public var wireguard: WireGuardMessage?
-    public var pptpControlType: UInt16?
     public var sstp: SSTPPacket?
     /// Set when a recognised protocol's bytes did not hold together.
     public var malformed: StaticString?
@@ -115,10 +118,19 @@ public struct PacketAnalysis: Sendable {
         @inlinable static var ike: Boxed { Boxed(rawValue: 1 << 7) }
     }
 
-    public enum HelloLocation: Sendable, Equatable {
+    /// Where the bytes a decoded value's ranges count from are.
+    public enum Location: Sendable, Equatable {
+        /// In the segment payload, from this offset.
         case payload(Int)
-        /// The hello was reassembled from several segments; its bytes are not kept for rendering.
+        /// In a buffer of the analyzer, filled for this packet: the value was put together from
+        /// several segments (a TLS hello) or unmasked (SIP over WebSocket).
         case reassembled
+    }
+
+    /// The payload offset of the SIP message's ranges; -1 when the message is not in the payload
+    /// (`sipLocation`), so that slicing the payload from it gives no bytes.
+    public var sipOffset: Int {
+        if case .payload(let offset) = sipLocation { offset } else { -1 }
     }
 }
 

@@ -7,16 +7,38 @@ extension PayloadAnalyzer {
 
     /// Follows one TCP direction through `TCPDirection` and labels the segment with the PDUs that
     /// end in it — what Wireshark shows for reassembled protocols (the segments before the last
-    /// one of a PDU are plain TCP).
+    /// one of a PDU are plain TCP). `peer` is what the other direction acknowledged so far.
     mutating func analyzeStream(
-        _ segment: TransportSegment, _ flow: inout FlowState, _ direction: inout TCPDirection, frame: Int,
-        time: Timestamp, _ result: inout PacketAnalysis
+        _ segment: TransportSegment,
+        _ flow: inout FlowState,
+        _ direction: inout TCPDirection,
+        peer: TCPAcknowledgments,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         guard let tcp = segment.tcp else { return }
         let payload = segment.payload
         let ports = (segment.source.port, segment.destination.port)
-        switch direction.accept(sequence: tcp.sequence, length: payload.count, syn: tcp.flags.contains(.syn), payload: payload) {
-        case .duplicate, .held: return
+        let sequence = tcp.sequence
+        direction.acknowledgments.note(
+            tcp,
+            payloadLength: payload.count,
+            nextSequence: direction.nextSequence,
+            at: time
+        )
+        switch direction.accept(
+            sequence: sequence,
+            length: payload.count,
+            syn: tcp.flags.contains(.syn),
+            payload: payload
+        ) {
+        case .held: return
+        case .duplicate:
+            let fastRetransmission = peer.askedForFastRetransmission(of: sequence, at: time)
+            if fastRetransmission, direction.framing == .tls, !payload.isEmpty {
+                labelRetransmittedRecords(payload, &flow, frame: frame, &result)
+            }
         case .afterGap:
             deliver(payload, base: 0, ports: ports, &flow, &direction, frame: frame, time: time, &result)
         case .deliver(let skip):
@@ -40,6 +62,27 @@ extension PayloadAnalyzer {
         }
     }
 
+    /// A fast retransmission on a TLS direction, which tshark dissects again: labelled by the
+    /// records that start in it, read in place. The direction's framing and the flow's plaintext
+    /// readers (IP-HTTPS, SSTP, hellos) are left alone, so nothing in these bytes counts twice.
+    /// A segment that does not start with a record header stays unlabelled.
+    mutating func labelRetransmittedRecords(
+        _ bytes: UnsafeRawBufferPointer,
+        _ flow: inout FlowState,
+        frame: Int,
+        _ result: inout PacketAnalysis
+    ) {
+        var input = ByteCursor(bytes)
+        while let header = try? TLSRecordHeader(parsing: &input) {
+            result.protocols.appendOnce(.tls)
+            guard let body = try? input.take(header.bodyLength) else { return }  // continues past this segment
+            noteTLSRecord(header.contentType, bodyLength: header.bodyLength, &flow, frame: frame, &result)
+            if header.contentType == .handshake, result.tlsHandshakeType == nil {
+                result.tlsHandshakeType = try? body.peek(UInt8.self)
+            }
+        }
+    }
+
     /// The `base` of bytes that come from held early segments, not from this frame's payload.
     static let heldBase = -1
 
@@ -58,7 +101,7 @@ extension PayloadAnalyzer {
         if framing == .unknown || direction.framingLost, SSLv2ClientHello.probe(bytes) {
             // What follows an SSLv2-format hello is not framed as records yet: tshark shows
             // "Continuation Data" until a record header turns up.
-            noteTLSRecord(.handshake, &flow, frame: frame, &result)
+            noteTLSRecord(.handshake, bodyLength: nil, &flow, frame: frame, &result)
             framing = .tls
             direction.framingLost = true
             return
@@ -196,7 +239,7 @@ extension PayloadAnalyzer {
         switch framing {
         case .tls:
             let type = TLSContentType(rawValue: UInt8(truncatingIfNeeded: header >> UInt64((needed &- 1) &* 8)))
-            noteTLSRecord(type, &flow, frame: frame, &result)
+            noteTLSRecord(type, bodyLength: Int(header & 0xFFFF), &flow, frame: frame, &result)
             if flow.iphttps { result.protocols.appendOnce(.iphttps) }
             if direction.collectingHello {
                 reassembledHello.removeAll(keepingCapacity: true)
@@ -230,7 +273,7 @@ extension PayloadAnalyzer {
         switch framing {
         case .tls:
             guard let header = try? TLSRecordHeader(parsing: &input) else { return }
-            noteTLSRecord(header.contentType, &flow, frame: frame, &result)
+            noteTLSRecord(header.contentType, bodyLength: header.bodyLength, &flow, frame: frame, &result)
             if header.contentType == .handshake, result.tlsHello == nil, let handshake = try? TLSHandshake(parsing: &input) {
                 noteHandshake(handshake, &flow, &result)
                 if offset >= 0 {
@@ -305,8 +348,19 @@ extension PayloadAnalyzer {
         }
     }
 
-    mutating func noteTLSRecord(_ type: TLSContentType, _ flow: inout FlowState, frame: Int, _ result: inout PacketAnalysis) {
+    /// A record that ended in this segment (`bodyLength` nil when its length is not known, as for
+    /// an SSLv2-format hello). A valid header makes it TLS even when its body is forbidden empty.
+    mutating func noteTLSRecord(
+        _ type: TLSContentType,
+        bodyLength: Int?,
+        _ flow: inout FlowState,
+        frame: Int,
+        _ result: inout PacketAnalysis
+    ) {
         result.protocols.appendOnce(.tls)
+        if let bodyLength, TLSRecordHeader.isForbiddenEmpty(type, bodyLength: bodyLength) {
+            result.malformed = "TLS record empty"
+        }
         if result.tlsRecords == 0 { result.tlsFirstType = type }
         result.tlsRecords &+= 1
         flow.confirm(.tls, frame: frame)

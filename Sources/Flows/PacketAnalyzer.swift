@@ -20,6 +20,9 @@ public struct PacketAnalyzer {
     /// A TLS hello that arrived over several segments, copied for the report of the packet that
     /// completed it (reused between packets).
     public var reassembledHello: [UInt8] { payloads.reassembledHello }
+    /// The unmasked SIP-over-WebSocket message the last analysis with `sipLocation == .reassembled`
+    /// describes, kept until the next such message (reused between packets).
+    public var reassembledSIP: [UInt8] { payloads.reassembledSIP }
 
     /// Decodes one segment's payload, updating its flow in place.
     public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp) -> PacketAnalysis {
@@ -48,9 +51,27 @@ public struct PacketAnalyzer {
                 let tcpRow = Int(table.states[row].tcpRow)
                 guard tcpRow >= 0, tcpRow < table.tcpStreams.count else { break }
                 if forward {
-                    payloads.analyzeStream(segment, &table.states[row], &table.tcpStreams[tcpRow].forward, frame: frame, time: time, &result)
+                    let peer = table.tcpStreams[tcpRow].backward.acknowledgments
+                    payloads.analyzeStream(
+                        segment,
+                        &table.states[row],
+                        &table.tcpStreams[tcpRow].forward,
+                        peer: peer,
+                        frame: frame,
+                        time: time,
+                        &result
+                    )
                 } else {
-                    payloads.analyzeStream(segment, &table.states[row], &table.tcpStreams[tcpRow].backward, frame: frame, time: time, &result)
+                    let peer = table.tcpStreams[tcpRow].forward.acknowledgments
+                    payloads.analyzeStream(
+                        segment,
+                        &table.states[row],
+                        &table.tcpStreams[tcpRow].backward,
+                        peer: peer,
+                        frame: frame,
+                        time: time,
+                        &result
+                    )
                 }
             }
         }
@@ -77,17 +98,21 @@ public struct PacketAnalyzer {
                 segment.payload, segment, &flow, key: key, forward: segment.source == key.low, frame: 0, time: time, &result)
         case .tcp:
             var direction = TCPDirection()
-            payloads.analyzeStream(segment, &flow, &direction, frame: 0, time: time, &result)
+            let noPeer = TCPAcknowledgments()
+            payloads.analyzeStream(segment, &flow, &direction, peer: noPeer, frame: 0, time: time, &result)
         }
     }
 }
 
 /// The payload decoders with what they share between flows: open STUN transactions, the last
-/// reassembled TLS hello, and the IPv6 packets lifted out of IP-HTTPS records in this frame.
+/// reassembled TLS hello and SIP-over-WebSocket message, and the IPv6 packets lifted out of
+/// IP-HTTPS records in this frame.
 /// Each call gets the one flow it works on as an `inout` row of the flow table.
 struct PayloadAnalyzer {
     var transactions = STUNTransactions()
     var reassembledHello: [UInt8] = []
+    var reassembledSIP: [UInt8] = []
+    var quic = QUICHandshakes()
     /// Set while decoding a packet quoted by an ICMP error: no shared state may change.
     var quoting = false
     /// The tunnel depth and layers of the segment being decoded: they enclose any packet lifted out of it.
@@ -147,6 +172,8 @@ struct PayloadAnalyzer {
             analyzeVPN(payload, .openvpn, &flow, frame: frame, &result)
         } else if SIPMessage.probe(payload) {
             analyzeSIP(payload, stream: false, &flow, frame: frame, &result)
+        } else if QUICLongHeader.probe(payload) {
+            analyzeQUIC(payload, source: segment.source, key: key, &flow, frame: frame, &result)
         }
     }
 

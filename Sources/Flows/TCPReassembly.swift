@@ -8,9 +8,11 @@ import Wire
 /// arrives early while a PDU is open (the PDU's start was seen) is held until the gap before it
 /// fills, as Wireshark's reassembly places a PDU's fragments by offset; any other gap is real —
 /// framing is lost until a segment starts with a plausible header again. A segment wholly before
-/// what was delivered is a retransmission and skipped. Memory per direction: an 8-byte header
-/// buffer, up to `helloCap` bytes while a handshake record is open, and up to `holdCap` bytes of
-/// early segments (buffers keep their capacity, so in-order traffic allocates nothing).
+/// what was delivered is a retransmission and skipped — but a fast retransmission on a TLS
+/// direction, which tshark dissects, is labelled by the records that start in it. Memory per
+/// direction: an 8-byte header buffer, up to `helloCap` bytes while a handshake record is open,
+/// and up to `holdCap` bytes of early segments (buffers keep their capacity, so in-order traffic
+/// allocates nothing).
 public struct TCPDirection: Sendable {
     public static let helloCap = 16 * 1024
     public static let holdCap = 64 * 1024
@@ -40,6 +42,8 @@ public struct TCPDirection: Sendable {
     var held: [UInt8] = []
     /// The stretches of `held` that were filled, as (start, end) offsets, sorted and disjoint.
     var heldRuns: [(start: Int, end: Int)] = []
+    /// What this direction acknowledged of the other one, to tell the other's fast retransmissions.
+    var acknowledgments = TCPAcknowledgments()
 
     /// What to do with a segment's payload.
     enum Placement: Equatable {
@@ -137,4 +141,39 @@ public struct TCPDirection: Sendable {
     }
 
     mutating func resynchronised() { framingLost = false }
+}
+
+/// The acknowledgments one direction sends, followed as tshark 4.0's sequence analysis does to call
+/// a segment of the other direction a fast retransmission: at least two duplicate ACKs asked for
+/// its first byte, the last one less than 20 ms before it. Unlike other retransmissions, tshark
+/// hands a fast one to the payload's dissector (`tcp.no_subdissector_on_error` holds back only
+/// segments flagged retransmission or out-of-order).
+struct TCPAcknowledgments: Sendable {
+    static let fastRetransmissionWindow: Int64 = 20_000_000
+    var number: UInt32 = 0
+    var window: UInt16 = 0
+    var time = Timestamp(nanoseconds: 0)
+    /// Duplicate ACKs in a row: no data, no SYN/FIN/RST, the sender's next sequence number, and the
+    /// same acknowledgment number and non-zero window as its previous segment.
+    var duplicates = 0
+
+    /// Follows one segment of the direction that sends these acknowledgments; `nextSequence` is
+    /// that direction's next sequence number before the segment.
+    mutating func note(_ tcp: TCPHeader, payloadLength: Int, nextSequence: UInt32?, at time: Timestamp) {
+        let acknowledged = tcp.flags.contains(.ack) ? tcp.acknowledgment : 0
+        let isDuplicate =
+            payloadLength == 0 && tcp.flags.isDisjoint(with: [.syn, .fin, .rst]) && tcp.window != 0
+            && tcp.window == window && acknowledged == number && tcp.sequence == nextSequence
+        duplicates = isDuplicate ? duplicates &+ 1 : 0
+        number = acknowledged
+        window = tcp.window
+        self.time = time
+    }
+
+    /// Whether a segment of the other direction starting at `sequence`, sent at `time`, is the
+    /// retransmission these duplicate ACKs asked for.
+    func askedForFastRetransmission(of sequence: UInt32, at time: Timestamp) -> Bool {
+        duplicates >= 2 && number == sequence
+            && (0..<Self.fastRetransmissionWindow).contains(time.nanoseconds &- self.time.nanoseconds)
+    }
 }

@@ -41,7 +41,11 @@ public struct CallPipeline {
         }
         let hopLimit = decoder.outerHopLimit
         analyses.withUnsafeBufferPointer { analyses in  // borrowed in place: an analysis is a few hundred bytes
-            for i in pending.indices { tracker.observe(meta, pending[i], analyses[i], hopLimit: hopLimit) }
+            analyzer.reassembledSIP.withUnsafeBytes { sip in
+                for i in pending.indices {
+                    tracker.observe(meta, pending[i], analyses[i], hopLimit: hopLimit, reassembledSIP: sip)
+                }
+            }
         }
         decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
             tracker.observe(meta, segment, analysis, hopLimit: hopLimit)

@@ -76,4 +76,28 @@ import Wire
             _ = try TLSHello(parsing: &input, client: true, datagram: false)
         }
     }
+
+    func probe(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { TLSRecordHeader.probe($0) } }
+
+    /// A valid header starts TLS whatever its body (Skype sends `16 03 01 00 00` first on 443);
+    /// type 20–24, major version 3 and a length up to 2^14 + 2048 are what make it valid.
+    @Test func anEmptyRecordWithAValidHeaderStartsTLS() {
+        #expect(probe([0x16, 0x03, 0x01, 0x00, 0x00]))
+        #expect(probe([0x17, 0x03, 0x03, 0x00, 0x00]))
+        #expect(!probe([0x16, 0x02, 0x00, 0x00, 0x00]))  // SSL 2.0 version
+        #expect(!probe([0x16, 0x03, 0x05, 0x00, 0x00]))  // no such minor version
+        #expect(!probe([0x19, 0x03, 0x03, 0x00, 0x00]))  // type 25 is DTLS 1.2's CID, not TCP TLS
+        #expect(!probe([0x17, 0x03, 0x03, 0x48, 0x01]))  // longer than 2^14 + 2048
+        #expect(!probe([0x16, 0x03, 0x01, 0x00]))  // header cut short
+    }
+
+    /// RFC 5246 §6.2.1: no zero-length Handshake, Alert or ChangeCipherSpec fragments; zero-length
+    /// application data "MAY be sent"; a heartbeat has at least its type and length (RFC 6520 §4).
+    @Test func onlyApplicationDataMayBeEmpty() {
+        for type in [TLSContentType.changeCipherSpec, .alert, .handshake, .heartbeat] {
+            #expect(TLSRecordHeader.isForbiddenEmpty(type, bodyLength: 0))
+            #expect(!TLSRecordHeader.isForbiddenEmpty(type, bodyLength: 1))
+        }
+        #expect(!TLSRecordHeader.isForbiddenEmpty(.applicationData, bodyLength: 0))
+    }
 }

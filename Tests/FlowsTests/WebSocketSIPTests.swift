@@ -56,7 +56,7 @@ import Wire
         }
     }
 
-    @Test func aMaskedInviteSplitOverSegmentsCountsWhereItEnds() {
+    @Test func aMaskedInviteSplitOverSegmentsCountsWhereItEnds() throws {
         var stream = Stream()
         stream.upgrade()
         let bytes = Self.frame(1, Self.invite, key: [0x37, 0xFA, 0x21, 0x3D])
@@ -66,8 +66,35 @@ import Wire
         let third = stream.send(Array(bytes[200...]), fromClient: true)
         #expect(!first.protocols.contains(.sip) && !second.protocols.contains(.sip))
         #expect(third.protocols.contains(.sip) && third.protocols.contains(.sdp))
-        #expect(third.sip == nil)  // its ranges would point into the unmask buffer, which callers cannot read
         #expect(third.malformed == nil)
+        // The message is described with its ranges in the analyzer's copy of the unmasked bytes.
+        #expect(third.sipLocation == .reassembled)
+        #expect(stream.analyzer.reassembledSIP == Self.invite)
+        let callID = try #require(third.sip?.callID)
+        #expect(String(decoding: stream.analyzer.reassembledSIP[callID], as: UTF8.self) == "asidkj3ss")
+        #expect(third.sdp?.mediaCount == 1)
+    }
+
+    /// Of two messages ending in one segment, the one with SDP is described, for the call tracker.
+    @Test func theMessageWithSDPIsDescribedWhenASegmentEndsTwo() throws {
+        var stream = Stream()
+        stream.upgrade()
+        let result = stream.send(Self.frame(1, Self.ok) + Self.frame(1, Self.invite), fromClient: false)
+        #expect(result.protocols.contains(.sip) && result.protocols.contains(.sdp))
+        #expect(result.sip?.method != nil && result.sipLocation == .reassembled)
+        #expect(stream.analyzer.reassembledSIP == Self.invite)
+        let plain = stream.send(Self.frame(1, Self.ok), fromClient: false)
+        #expect(plain.sip?.statusCode == 200 && plain.sdp == nil)
+        #expect(stream.analyzer.reassembledSIP == Self.ok)
+    }
+
+    @Test func aSIPMessageThatDoesNotParseIsMalformedAndNotDescribed() {
+        var stream = Stream()
+        stream.upgrade()
+        let broken = Array("SIP/2.0 2x0 OK\r\nCall-ID: x\r\nContent-Length: 0\r\n\r\n".utf8)  // no status code
+        let result = stream.send(Self.frame(1, broken), fromClient: false)
+        #expect(result.protocols.contains(.sip) && result.malformed != nil)
+        #expect(result.sip == nil && result.sipLocation == .payload(0))
     }
 
     @Test func aFragmentedMessageWithAPingBetweenIsOneSIPMessage() {

@@ -20,12 +20,18 @@ public struct TLSRecordHeader: Sendable, Equatable {
         else { throw .malformed(at: start, reason: "TLS record header") }
     }
 
-    /// The first bytes of a TCP stream look like a TLS record. An empty handshake record is not
-    /// one: senders "MUST NOT send zero-length fragments of Handshake types" (RFC 8446 §5.1).
+    /// The first bytes of a TCP stream look like a TLS record: a valid header is enough, as for
+    /// tshark, even when the body is empty where it may not be (see `isForbiddenEmpty`).
     public static func probe(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var input = ByteCursor(bytes)
-        guard let header = try? TLSRecordHeader(parsing: &input) else { return false }
-        return header.contentType != .handshake || header.bodyLength > 0
+        return (try? TLSRecordHeader(parsing: &input)) != nil
+    }
+
+    /// A record of this type with no body is malformed: "Implementations MUST NOT send zero-length
+    /// fragments of Handshake, Alert, or ChangeCipherSpec content types" (RFC 5246 §6.2.1), and a
+    /// heartbeat holds at least its type and length (RFC 6520 §4). Empty application data is allowed.
+    public static func isForbiddenEmpty(_ type: TLSContentType, bodyLength: Int) -> Bool {
+        bodyLength == 0 && type != .applicationData
     }
 }
 

@@ -13,13 +13,23 @@ public struct TCPHeader: Sendable {
     public var sequence: UInt32
     public var acknowledgment: UInt32
     public var flags: Flags
+    /// The advertised window, unscaled: tshark's duplicate-ACK test compares it with the last one.
+    public var window: UInt16
 
-    public init(sourcePort: UInt16, destinationPort: UInt16, sequence: UInt32, acknowledgment: UInt32, flags: Flags) {
+    public init(
+        sourcePort: UInt16,
+        destinationPort: UInt16,
+        sequence: UInt32,
+        acknowledgment: UInt32,
+        flags: Flags,
+        window: UInt16 = 0
+    ) {
         self.sourcePort = sourcePort
         self.destinationPort = destinationPort
         self.sequence = sequence
         self.acknowledgment = acknowledgment
         self.flags = flags
+        self.window = window
     }
 
     public struct Flags: OptionSet, Sendable {
@@ -45,8 +55,13 @@ public struct TCPHeader: Sendable {
         guard headerLength >= 20 else { throw .malformed(at: start, reason: "TCP data offset < 5") }
         try input.skip(headerLength &- 20)  // options
         let header = TCPHeader(
-            sourcePort: sourcePort, destinationPort: destinationPort, sequence: sequence,
-            acknowledgment: acknowledgment, flags: flags)
+            sourcePort: sourcePort,
+            destinationPort: destinationPort,
+            sequence: sequence,
+            acknowledgment: acknowledgment,
+            flags: flags,
+            window: fixed.u16(14)
+        )
         return (header, input.rest)
     }
 }
