@@ -90,7 +90,9 @@ public struct TextBuffer {
         write(atMost: UncheckedWriter.hexMost) { $0.hex(value, digits: digits) }
     }
 
-    public mutating func append(_ address: IPAddress) { write(atMost: UncheckedWriter.addressMost) { $0.address(address) } }
+    public mutating func append(_ address: IPAddress) {
+        write(atMost: UncheckedWriter.addressMost) { $0.address(address) }
+    }
 
     public mutating func append(_ endpoint: Endpoint) {
         write(atMost: UncheckedWriter.endpointMost) { $0.endpoint(endpoint) }
@@ -165,6 +167,14 @@ public struct TextBuffer {
     }
 }
 
+/// The decimal text of one second, kept by a report between lines (see `UncheckedWriter.time`).
+struct SecondsText {
+    var seconds: Int64 = 0
+    var head: UInt64 = 0
+    var tail: UInt64 = 0
+    var length = 0
+}
+
 /// Writes into room a `TextBuffer` has reserved (`TextBuffer.write(atMost:)`), with no capacity
 /// check per write: each method's comment or `…Most` constant names the most bytes it writes.
 struct UncheckedWriter {
@@ -179,8 +189,9 @@ struct UncheckedWriter {
     static let addressMost = 39
     /// "[", an address, "]:" and a port.
     static let endpointMost = addressMost &+ 8
-    /// Up to 11 characters of seconds (an Int64 of nanoseconds), a dot and 9 digits.
-    static let timeMost = 21
+    /// Up to 11 characters of seconds (an Int64 of nanoseconds), a dot and 9 digits; the cached
+    /// form stores the seconds as two whole words (16 bytes).
+    static let timeMost = 26
 
     init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
@@ -211,7 +222,9 @@ struct UncheckedWriter {
             out.storeBytes(of: head, as: UInt64.self)
             out.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
         } else if n < 8 {
-            for i in 0..<n { out.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                out.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            }
         } else {
             out.copyMemory(from: source, byteCount: n)
         }
@@ -289,15 +302,48 @@ struct UncheckedWriter {
     /// Copies the two digits of `value` (0…99) from `digitPairs` to `out`.
     @inline(__always)
     private static func pair(_ value: UInt64, _ pairs: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
-        out.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: value) &* 2, as: UInt16.self), as: UInt16.self)
+        out.storeBytes(
+            of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: value) &* 2, as: UInt16.self),
+            as: UInt16.self
+        )
     }
 
     /// "0x" and `digits` (clamped to 1…16) lowercase hex digits: at most `hexMost` bytes.
     mutating func hex(_ value: UInt64, digits: Int) {
-        let width = Swift.min(Swift.max(digits, 1), 16)
         byte(0x30)
         byte(0x78)
-        for i in 0..<width { byte(Self.hexDigit(value >> UInt64((width &- 1 &- i) &* 4))) }
+        writeHexDigits(value, width: Swift.min(Swift.max(digits, 1), 16))
+    }
+
+    /// The last `width` hex digits of `value`, eight at a time (each store is a whole word, so it
+    /// may touch up to 7 bytes past the digits: `hexMost` counts them).
+    @inline(__always)
+    private mutating func writeHexDigits(_ value: UInt64, width: Int) {
+        let out = UnsafeMutableRawPointer(base + count)
+        var remaining = width
+        while remaining > 0 {
+            let take = Swift.min(remaining, 8)
+            let shift = UInt64((remaining &- take) &* 4)
+            let word = Self.hexWord(UInt32(truncatingIfNeeded: value >> shift))
+            // The word holds eight digits, most significant first; keep its last `take`.
+            let kept = word >> UInt64((8 &- take) &* 8)
+            out.storeBytes(of: kept.littleEndian, toByteOffset: width &- remaining, as: UInt64.self)
+            remaining &-= take
+        }
+        count &+= width
+    }
+
+    /// Eight lowercase hex digits of `value` as the bytes of a little-endian word, most
+    /// significant digit first: nibbles spread one per byte, then '0' or 'a'−10 added per byte.
+    @inline(__always)
+    static func hexWord(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+        x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+        x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F
+        x = x.byteSwapped  // byte i held nibble i: now the most significant digit comes first
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where nibble > 9
+        return x &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
     }
 
     /// Two bytes.
@@ -317,6 +363,35 @@ struct UncheckedWriter {
         let ns = time.nanoseconds
         let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns &- 999_999_999) / 1_000_000_000
         decimal(seconds)
+        byte(0x2E)
+        digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+    }
+
+    /// `time(_:)` for timestamps that mostly share their second with the previous one: the seconds'
+    /// digits (at most 16 bytes) come from `cache`, formatted only when the second changes.
+    mutating func time(_ time: Timestamp, cache: inout SecondsText) {
+        let ns = time.nanoseconds
+        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns &- 999_999_999) / 1_000_000_000
+        let out = UnsafeMutableRawPointer(base + count)
+        if seconds != cache.seconds || cache.length == 0 {
+            let start = count
+            decimal(seconds)
+            let length = count &- start
+            guard length <= 16 else {  // a far-off year: not cached
+                byte(0x2E)
+                digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+                return
+            }
+            count = start
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: out, count: length))
+            }
+            cache = SecondsText(seconds: seconds, head: words.0, tail: words.1, length: length)
+        }
+        out.storeBytes(of: cache.head, as: UInt64.self)
+        out.storeBytes(of: cache.tail, toByteOffset: 8, as: UInt64.self)
+        count &+= cache.length
         byte(0x2E)
         digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
     }
@@ -372,7 +447,9 @@ struct UncheckedWriter {
     /// RFC 5952 text, the form tshark prints: lowercase groups without leading zeros, the longest
     /// run of two or more zero groups (the first on a tie) as "::", IPv4-mapped with a dotted tail.
     private mutating func ipv6(_ address: IPAddress) {
-        func group(_ i: Int) -> UInt64 { ((i < 4 ? address.high : address.low) >> UInt64((3 &- (i & 3)) &* 16)) & 0xFFFF }
+        func group(_ i: Int) -> UInt64 {
+            ((i < 4 ? address.high : address.low) >> UInt64((3 &- (i & 3)) &* 16)) & 0xFFFF
+        }
         if address.high == 0, group(4) == 0, group(5) == 0xFFFF {
             text("::ffff:")
             dottedQuad(UInt32(truncatingIfNeeded: address.low))
