@@ -10,6 +10,7 @@ public struct PacketReport {
     private var info = TextBuffer(capacity: 512)
     /// Consecutive packets mostly fall in the same second.
     private var seconds = SecondsText()
+    private var addresses = IPv6TextCache()
 
     public init() {}
 
@@ -22,9 +23,9 @@ public struct PacketReport {
             w.text(",\"time\":")
             w.time(line.time, cache: &seconds)
             w.text(",\"src\":")
-            Self.writeQuoted(line.source, &w)
+            writeQuoted(line.source, &w)
             w.text(",\"dst\":")
-            Self.writeQuoted(line.destination, &w)
+            writeQuoted(line.destination, &w)
             w.text(",\"srcPort\":")
             if let port = line.sourcePort { w.unsigned(UInt64(port)) } else { w.text("null") }
             w.text(",\"dstPort\":")
@@ -44,19 +45,20 @@ public struct PacketReport {
     }
 
     /// The most `appendJSON` writes before the info: labels (95 bytes with a transport name, which
-    /// is longer than `null`), frame, time, two quoted addresses, two ports (5 digits each) and the
+    /// is longer than `null`), frame, time, two quoted addresses (cached text touches 40 bytes
+    /// each), two ports (5 digits each) and the
     /// protocol list, whose names are stored as 16-byte words (at most `LayerTrail.capacity` of them).
     static let jsonFieldsMost =
         95 &+ UncheckedWriter.decimalMost &+ UncheckedWriter.timeMost
-        &+ 2 &* (UncheckedWriter.addressMost &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
+        &+ 2 &* (IPv6TextCache.most &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
 
-    private static func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
+    private mutating func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
         guard let address else {
             w.text("null")
             return
         }
         w.byte(0x22)
-        w.address(address)
+        addresses.write(address, &w)
         w.byte(0x22)
     }
 

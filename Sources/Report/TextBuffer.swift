@@ -22,6 +22,11 @@ public struct TextBuffer {
 
     private var storage: Storage
     public private(set) var count = 0
+    /// Whether bytes from outside the program (wire text, another buffer) were written since the
+    /// last `removeAll`. In a buffer of plain-text labels, numbers and addresses (an info column)
+    /// only those can hold a quote, a backslash or a control byte, so only then does
+    /// `append(jsonEscaping:)` look for them.
+    public private(set) var holdsForeignText = false
 
     public init(capacity: Int = 1 << 16) { storage = Storage(capacity: Swift.max(capacity, 64)) }
 
@@ -30,7 +35,10 @@ public struct TextBuffer {
         try body(UnsafeRawBufferPointer(start: storage.base, count: count))
     }
 
-    public mutating func removeAll() { count = 0 }
+    public mutating func removeAll() {
+        count = 0
+        holdsForeignText = false
+    }
 
     /// Drops what was written after the first `count` bytes.
     public mutating func truncate(to count: Int) { self.count = Swift.min(Swift.max(count, 0), self.count) }
@@ -69,6 +77,7 @@ public struct TextBuffer {
     public mutating func append(byte: UInt8) { write(atMost: 1) { $0.byte(byte) } }
 
     public mutating func append(raw: UnsafeRawBufferPointer) {
+        holdsForeignText = true
         guard let source = raw.baseAddress, raw.count > 0 else { return }
         write(atMost: raw.count) { $0.copy(source, count: raw.count) }
     }
@@ -104,6 +113,7 @@ public struct TextBuffer {
     /// Text from the wire (USERNAME, SNI, Call-ID) made safe for one report line: printable ASCII
     /// kept, anything else written as `\xNN`, at most `limit` bytes.
     public mutating func append(untrusted raw: UnsafeRawBufferPointer, limit: Int = 128) {
+        holdsForeignText = true
         let shown = Swift.min(raw.count, Swift.max(limit, 0))
         write(atMost: shown &* 4 &+ 3) { out in
             for i in 0..<shown {
@@ -125,7 +135,7 @@ public struct TextBuffer {
     public mutating func append(jsonEscaping other: TextBuffer) {
         other.withBytes { text in
             guard let base = text.baseAddress, text.count > 0 else { return }
-            if !Self.mayNeedEscaping(text) {
+            if !other.holdsForeignText || !Self.mayNeedEscaping(text) {
                 write(atMost: text.count) { $0.copy(base, count: text.count) }
                 return
             }
@@ -394,6 +404,32 @@ struct UncheckedWriter {
         count &+= cache.length
         byte(0x2E)
         digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+    }
+
+    /// Stores five words and counts `length` (at most 40) bytes of them: touches 40 bytes.
+    @inline(__always)
+    mutating func words(_ words: (UInt64, UInt64, UInt64, UInt64, UInt64), length: Int) {
+        let out = UnsafeMutableRawPointer(base + count)
+        out.storeBytes(of: words.0, as: UInt64.self)
+        out.storeBytes(of: words.1, toByteOffset: 8, as: UInt64.self)
+        out.storeBytes(of: words.2, toByteOffset: 16, as: UInt64.self)
+        out.storeBytes(of: words.3, toByteOffset: 24, as: UInt64.self)
+        out.storeBytes(of: words.4, toByteOffset: 32, as: UInt64.self)
+        count &+= length
+    }
+
+    /// Runs `body` and returns what it wrote (at most 40 bytes are kept) as five words.
+    mutating func recording(_ body: (inout UncheckedWriter) -> Void) -> (
+        words: (UInt64, UInt64, UInt64, UInt64, UInt64), length: Int
+    ) {
+        let start = count
+        body(&self)
+        let length = Swift.min(count &- start, 40)
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: length))
+        }
+        return (words, length)
     }
 
     /// At most `addressMost` bytes.
