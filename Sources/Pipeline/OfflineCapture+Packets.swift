@@ -62,6 +62,7 @@ private struct FrameLineDecoder {
 
     mutating func decode(_ bytes: UnsafeRawBufferPointer, _ meta: PacketMeta, into line: inout PacketLine) {
         line.start(frame: meta.frame, time: meta.timestamp)
+        let malformedFrames = decoder.counters.malformed
         var analysed = false
         var extra = LayerTrail()
         var quotedApps = LayerTrail()
@@ -90,6 +91,8 @@ private struct FrameLineDecoder {
             Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
         if !analysed { line.analysis.reset() }
+        // A header the frame decoder could not read (cut short, impossible lengths) marks the line too.
+        line.malformed = line.malformed || decoder.counters.malformed != malformedFrames
         line.protocols = decoder.trail
         line.protocols.appendMissing(extra)
         line.protocols.appendMissing(quotedApps)
