@@ -6,7 +6,7 @@ SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/callpath
 DEMO_CAPTURE := Captures/novpn-srflx/novpn-srflx.pcapng
 
-.PHONY: all deps test-deps build demo test bench bench-live lint format captures clean
+.PHONY: all deps test-deps build demo test bench bench-callgrind bench-live lint format captures clean
 
 all: build
 
@@ -39,6 +39,10 @@ test: test-deps
 ## bench: callpath vs a bare libpcap loop vs tshark on a generated capture of 2+ million packets
 bench: build
 	bash bench/run.sh
+
+## bench-callgrind: repeatable instruction counts (callgrind) for the same comparison on 200,000 packets
+bench-callgrind: build
+	bash bench/callgrind.sh
 
 ## bench-live: highest tcpreplay rate `callpath live` keeps up with, with zero drops (root)
 bench-live: build

@@ -73,13 +73,17 @@ public struct LayerTrail: Sendable, Equatable {
 
     public init() {}
 
-    public mutating func append(_ name: ProtocolName) {
+    @inlinable
+    public mutating func append(_ name: ProtocolName) { append(raw: name.rawValue) }
+
+    @usableFromInline
+    mutating func append(raw: UInt8) {
         guard count < Self.capacity else {
             overflow &+= 1
             return
         }
         let shift = UInt64((count & 7) &* 8)
-        if count < 8 { low |= UInt64(name.rawValue) << shift } else { high |= UInt64(name.rawValue) << shift }
+        if count < 8 { low |= UInt64(raw) << shift } else { high |= UInt64(raw) << shift }
         count &+= 1
     }
 
@@ -96,14 +100,27 @@ public struct LayerTrail: Sendable, Equatable {
     }
 
     @inlinable
-    public func contains(_ name: ProtocolName) -> Bool {
-        for i in 0..<count where rawValue(at: i) == name.rawValue { return true }
-        return false
+    public func contains(_ name: ProtocolName) -> Bool { contains(raw: name.rawValue) }
+
+    /// Eight names per word compared at once: a zero byte in `word ^ pattern` is a match. Bytes
+    /// past `count` are set to 0xFF first, so they never match.
+    @inlinable
+    func contains(raw: UInt8) -> Bool {
+        @inline(__always) func matches(_ word: UInt64, valid: Int) -> Bool {
+            let unused: UInt64 = valid >= 8 ? 0 : ~0 << UInt64(valid &* 8)
+            let x = (word ^ (0x0101_0101_0101_0101 &* UInt64(raw))) | unused
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+        }
+        return matches(low, valid: count) || (count > 8 && matches(high, valid: count &- 8))
     }
 
     /// Appends, in order, each of `other`'s names this trail does not hold yet.
+    @inlinable
     public mutating func appendMissing(_ other: LayerTrail) {
-        for i in 0..<other.count where !contains(other[i]) { append(other[i]) }
+        for i in 0..<other.count {
+            let raw = other.rawValue(at: i)
+            if !contains(raw: raw) { append(raw: raw) }
+        }
     }
 
     public var last: ProtocolName? { count > 0 ? self[count &- 1] : nil }

@@ -2,60 +2,15 @@ import Dissect
 import Flows
 import Wire
 
-/// One line of `callpath packets`: a frame's addresses, protocol stack and decoded payload.
-/// Built per frame and rendered at once, while the frame's bytes are still valid.
-public struct PacketLine {
-    public var frame: Int
-    public var time: Timestamp
-    public var source: IPAddress?
-    public var destination: IPAddress?
-    public var sourcePort: UInt16?
-    public var destinationPort: UInt16?
-    public var transport: Transport?
-    public var protocols: LayerTrail
-    /// The payload decoders' findings (empty when the frame had no UDP/TCP payload).
-    public var analysis = PacketAnalysis()
-    /// The transport payload `analysis` refers to (valid only while the frame is being read).
-    public var payload: UnsafeRawBufferPointer
-    /// A TLS hello reassembled from several segments (`analysis.tlsHelloLocation == .reassembled`).
-    public var reassembledHello: UnsafeRawBufferPointer
-    /// What the innermost IP header carried when it was not UDP/TCP (ESP, GRE…).
-    public var terminal: TerminalPayload?
-    public var malformed: Bool
-
-    public init(frame: Int, time: Timestamp) {
-        self.frame = frame
-        self.time = time
-        protocols = LayerTrail()
-        payload = UnsafeRawBufferPointer(start: nil, count: 0)
-        reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
-        malformed = false
-    }
-
-    /// Readies the line for the next frame, keeping its analysis (the analyzer resets that when it
-    /// writes the next one) so its box of decoded values is reused, not rebuilt per packet.
-    public mutating func start(frame: Int, time: Timestamp) {
-        self.frame = frame
-        self.time = time
-        source = nil
-        destination = nil
-        sourcePort = nil
-        destinationPort = nil
-        transport = nil
-        protocols = LayerTrail()
-        payload = UnsafeRawBufferPointer(start: nil, count: 0)
-        reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
-        terminal = nil
-        malformed = false
-    }
-}
-
 /// Renders `PacketLine`s as tshark-like text or as JSON lines (issue 3 item 8). Lines are taken
 /// `inout` only so the analysis is read in place, never copied; they are not changed.
 public struct PacketReport {
     public var origin: Timestamp?
     /// Reused for each line's info column.
     private var info = TextBuffer(capacity: 512)
+    /// Consecutive packets mostly fall in the same second.
+    private var seconds = SecondsText()
+    private var addresses = IPv6TextCache()
 
     public init() {}
 
@@ -66,11 +21,11 @@ public struct PacketReport {
             w.text("{\"frame\":")
             w.decimal(line.frame)
             w.text(",\"time\":")
-            w.time(line.time)
+            w.time(line.time, cache: &seconds)
             w.text(",\"src\":")
-            Self.writeQuoted(line.source, &w)
+            writeQuoted(line.source, &w)
             w.text(",\"dst\":")
-            Self.writeQuoted(line.destination, &w)
+            writeQuoted(line.destination, &w)
             w.text(",\"srcPort\":")
             if let port = line.sourcePort { w.unsigned(UInt64(port)) } else { w.text("null") }
             w.text(",\"dstPort\":")
@@ -90,18 +45,20 @@ public struct PacketReport {
     }
 
     /// The most `appendJSON` writes before the info: labels (95 bytes with a transport name, which
-    /// is longer than `null`), frame, time, two quoted addresses, two ports (5 digits each) and the
+    /// is longer than `null`), frame, time, two quoted addresses (cached text touches 40 bytes
+    /// each), two ports (5 digits each) and the
     /// protocol list, whose names are stored as 16-byte words (at most `LayerTrail.capacity` of them).
-    static let jsonFieldsMost = 95 &+ UncheckedWriter.decimalMost &+ UncheckedWriter.timeMost
-        &+ 2 &* (UncheckedWriter.addressMost &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
+    static let jsonFieldsMost =
+        95 &+ UncheckedWriter.decimalMost &+ UncheckedWriter.timeMost
+        &+ 2 &* (IPv6TextCache.most &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
 
-    private static func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
+    private mutating func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
         guard let address else {
             w.text("null")
             return
         }
         w.byte(0x22)
-        w.address(address)
+        addresses.write(address, &w)
         w.byte(0x22)
     }
 
@@ -119,7 +76,11 @@ public struct PacketReport {
         let text = [0x2C, 0x22] + name.text.withUTF8Buffer { Array($0) } + [0x22]
         var words: (UInt64, UInt64) = (0, 0)
         for (i, byte) in text.prefix(16).enumerated() {
-            if i < 8 { words.0 |= UInt64(byte) << UInt64(i * 8) } else { words.1 |= UInt64(byte) << UInt64((i - 8) * 8) }
+            if i < 8 {
+                words.0 |= UInt64(byte) << UInt64(i * 8)
+            } else {
+                words.1 |= UInt64(byte) << UInt64((i - 8) * 8)
+            }
         }
         return (words.0, words.1, Swift.min(text.count, 16))
     }

@@ -22,6 +22,11 @@ public struct TextBuffer {
 
     private var storage: Storage
     public private(set) var count = 0
+    /// Whether bytes from outside the program (wire text, another buffer) were written since the
+    /// last `removeAll`. In a buffer of plain-text labels, numbers and addresses (an info column)
+    /// only those can hold a quote, a backslash or a control byte, so only then does
+    /// `append(jsonEscaping:)` look for them.
+    public private(set) var holdsForeignText = false
 
     public init(capacity: Int = 1 << 16) { storage = Storage(capacity: Swift.max(capacity, 64)) }
 
@@ -30,7 +35,10 @@ public struct TextBuffer {
         try body(UnsafeRawBufferPointer(start: storage.base, count: count))
     }
 
-    public mutating func removeAll() { count = 0 }
+    public mutating func removeAll() {
+        count = 0
+        holdsForeignText = false
+    }
 
     /// Drops what was written after the first `count` bytes.
     public mutating func truncate(to count: Int) { self.count = Swift.min(Swift.max(count, 0), self.count) }
@@ -69,6 +77,7 @@ public struct TextBuffer {
     public mutating func append(byte: UInt8) { write(atMost: 1) { $0.byte(byte) } }
 
     public mutating func append(raw: UnsafeRawBufferPointer) {
+        holdsForeignText = true
         guard let source = raw.baseAddress, raw.count > 0 else { return }
         write(atMost: raw.count) { $0.copy(source, count: raw.count) }
     }
@@ -90,7 +99,9 @@ public struct TextBuffer {
         write(atMost: UncheckedWriter.hexMost) { $0.hex(value, digits: digits) }
     }
 
-    public mutating func append(_ address: IPAddress) { write(atMost: UncheckedWriter.addressMost) { $0.address(address) } }
+    public mutating func append(_ address: IPAddress) {
+        write(atMost: UncheckedWriter.addressMost) { $0.address(address) }
+    }
 
     public mutating func append(_ endpoint: Endpoint) {
         write(atMost: UncheckedWriter.endpointMost) { $0.endpoint(endpoint) }
@@ -102,6 +113,7 @@ public struct TextBuffer {
     /// Text from the wire (USERNAME, SNI, Call-ID) made safe for one report line: printable ASCII
     /// kept, anything else written as `\xNN`, at most `limit` bytes.
     public mutating func append(untrusted raw: UnsafeRawBufferPointer, limit: Int = 128) {
+        holdsForeignText = true
         let shown = Swift.min(raw.count, Swift.max(limit, 0))
         write(atMost: shown &* 4 &+ 3) { out in
             for i in 0..<shown {
@@ -123,7 +135,7 @@ public struct TextBuffer {
     public mutating func append(jsonEscaping other: TextBuffer) {
         other.withBytes { text in
             guard let base = text.baseAddress, text.count > 0 else { return }
-            if !Self.mayNeedEscaping(text) {
+            if !other.holdsForeignText || !Self.mayNeedEscaping(text) {
                 write(atMost: text.count) { $0.copy(base, count: text.count) }
                 return
             }
@@ -165,6 +177,14 @@ public struct TextBuffer {
     }
 }
 
+/// The decimal text of one second, kept by a report between lines (see `UncheckedWriter.time`).
+struct SecondsText {
+    var seconds: Int64 = 0
+    var head: UInt64 = 0
+    var tail: UInt64 = 0
+    var length = 0
+}
+
 /// Writes into room a `TextBuffer` has reserved (`TextBuffer.write(atMost:)`), with no capacity
 /// check per write: each method's comment or `…Most` constant names the most bytes it writes.
 struct UncheckedWriter {
@@ -179,8 +199,9 @@ struct UncheckedWriter {
     static let addressMost = 39
     /// "[", an address, "]:" and a port.
     static let endpointMost = addressMost &+ 8
-    /// Up to 11 characters of seconds (an Int64 of nanoseconds), a dot and 9 digits.
-    static let timeMost = 21
+    /// Up to 11 characters of seconds (an Int64 of nanoseconds), a dot and 9 digits; the cached
+    /// form stores the seconds as two whole words (16 bytes).
+    static let timeMost = 26
 
     init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
@@ -211,7 +232,9 @@ struct UncheckedWriter {
             out.storeBytes(of: head, as: UInt64.self)
             out.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
         } else if n < 8 {
-            for i in 0..<n { out.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                out.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            }
         } else {
             out.copyMemory(from: source, byteCount: n)
         }
@@ -289,15 +312,48 @@ struct UncheckedWriter {
     /// Copies the two digits of `value` (0…99) from `digitPairs` to `out`.
     @inline(__always)
     private static func pair(_ value: UInt64, _ pairs: UnsafeRawPointer, _ out: UnsafeMutableRawPointer) {
-        out.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: value) &* 2, as: UInt16.self), as: UInt16.self)
+        out.storeBytes(
+            of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: value) &* 2, as: UInt16.self),
+            as: UInt16.self
+        )
     }
 
     /// "0x" and `digits` (clamped to 1…16) lowercase hex digits: at most `hexMost` bytes.
     mutating func hex(_ value: UInt64, digits: Int) {
-        let width = Swift.min(Swift.max(digits, 1), 16)
         byte(0x30)
         byte(0x78)
-        for i in 0..<width { byte(Self.hexDigit(value >> UInt64((width &- 1 &- i) &* 4))) }
+        writeHexDigits(value, width: Swift.min(Swift.max(digits, 1), 16))
+    }
+
+    /// The last `width` hex digits of `value`, eight at a time (each store is a whole word, so it
+    /// may touch up to 7 bytes past the digits: `hexMost` counts them).
+    @inline(__always)
+    private mutating func writeHexDigits(_ value: UInt64, width: Int) {
+        let out = UnsafeMutableRawPointer(base + count)
+        var remaining = width
+        while remaining > 0 {
+            let take = Swift.min(remaining, 8)
+            let shift = UInt64((remaining &- take) &* 4)
+            let word = Self.hexWord(UInt32(truncatingIfNeeded: value >> shift))
+            // The word holds eight digits, most significant first; keep its last `take`.
+            let kept = word >> UInt64((8 &- take) &* 8)
+            out.storeBytes(of: kept.littleEndian, toByteOffset: width &- remaining, as: UInt64.self)
+            remaining &-= take
+        }
+        count &+= width
+    }
+
+    /// Eight lowercase hex digits of `value` as the bytes of a little-endian word, most
+    /// significant digit first: nibbles spread one per byte, then '0' or 'a'−10 added per byte.
+    @inline(__always)
+    static func hexWord(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value)
+        x = (x | x << 16) & 0x0000_FFFF_0000_FFFF
+        x = (x | x << 8) & 0x00FF_00FF_00FF_00FF
+        x = (x | x << 4) & 0x0F0F_0F0F_0F0F_0F0F
+        x = x.byteSwapped  // byte i held nibble i: now the most significant digit comes first
+        let letters = ((x &+ 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101  // 1 where nibble > 9
+        return x &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
     }
 
     /// Two bytes.
@@ -319,6 +375,61 @@ struct UncheckedWriter {
         decimal(seconds)
         byte(0x2E)
         digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+    }
+
+    /// `time(_:)` for timestamps that mostly share their second with the previous one: the seconds'
+    /// digits (at most 16 bytes) come from `cache`, formatted only when the second changes.
+    mutating func time(_ time: Timestamp, cache: inout SecondsText) {
+        let ns = time.nanoseconds
+        let seconds = ns >= 0 ? ns / 1_000_000_000 : (ns &- 999_999_999) / 1_000_000_000
+        let out = UnsafeMutableRawPointer(base + count)
+        if seconds != cache.seconds || cache.length == 0 {
+            let start = count
+            decimal(seconds)
+            let length = count &- start
+            guard length <= 16 else {  // a far-off year: not cached
+                byte(0x2E)
+                digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+                return
+            }
+            count = start
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: out, count: length))
+            }
+            cache = SecondsText(seconds: seconds, head: words.0, tail: words.1, length: length)
+        }
+        out.storeBytes(of: cache.head, as: UInt64.self)
+        out.storeBytes(of: cache.tail, toByteOffset: 8, as: UInt64.self)
+        count &+= cache.length
+        byte(0x2E)
+        digits(UInt64(truncatingIfNeeded: ns &- seconds &* 1_000_000_000), width: 9)
+    }
+
+    /// Stores five words and counts `length` (at most 40) bytes of them: touches 40 bytes.
+    @inline(__always)
+    mutating func words(_ words: (UInt64, UInt64, UInt64, UInt64, UInt64), length: Int) {
+        let out = UnsafeMutableRawPointer(base + count)
+        out.storeBytes(of: words.0, as: UInt64.self)
+        out.storeBytes(of: words.1, toByteOffset: 8, as: UInt64.self)
+        out.storeBytes(of: words.2, toByteOffset: 16, as: UInt64.self)
+        out.storeBytes(of: words.3, toByteOffset: 24, as: UInt64.self)
+        out.storeBytes(of: words.4, toByteOffset: 32, as: UInt64.self)
+        count &+= length
+    }
+
+    /// Runs `body` and returns what it wrote (at most 40 bytes are kept) as five words.
+    mutating func recording(_ body: (inout UncheckedWriter) -> Void) -> (
+        words: (UInt64, UInt64, UInt64, UInt64, UInt64), length: Int
+    ) {
+        let start = count
+        body(&self)
+        let length = Swift.min(count &- start, 40)
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: length))
+        }
+        return (words, length)
     }
 
     /// At most `addressMost` bytes.
@@ -372,7 +483,9 @@ struct UncheckedWriter {
     /// RFC 5952 text, the form tshark prints: lowercase groups without leading zeros, the longest
     /// run of two or more zero groups (the first on a tie) as "::", IPv4-mapped with a dotted tail.
     private mutating func ipv6(_ address: IPAddress) {
-        func group(_ i: Int) -> UInt64 { ((i < 4 ? address.high : address.low) >> UInt64((3 &- (i & 3)) &* 16)) & 0xFFFF }
+        func group(_ i: Int) -> UInt64 {
+            ((i < 4 ? address.high : address.low) >> UInt64((3 &- (i & 3)) &* 16)) & 0xFFFF
+        }
         if address.high == 0, group(4) == 0, group(5) == 0xFFFF {
             text("::ffff:")
             dottedQuad(UInt32(truncatingIfNeeded: address.low))
