@@ -126,12 +126,6 @@ public struct PacketAnalysis: Sendable {
         /// several segments (a TLS hello) or unmasked (SIP over WebSocket).
         case reassembled
     }
-
-    /// The payload offset of the SIP message's ranges; -1 when the message is not in the payload
-    /// (`sipLocation`), so that slicing the payload from it gives no bytes.
-    public var sipOffset: Int {
-        if case .payload(let offset) = sipLocation { offset } else { -1 }
-    }
 }
 
 /// The large decoded values of a `PacketAnalysis`. A field counts only while its bit in the owner's

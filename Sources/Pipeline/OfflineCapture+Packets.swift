@@ -180,13 +180,20 @@ private final class BatchDecoder: @unchecked Sendable {
             let batch = ring.take(sequence, for: .decode)
             for i in 0..<batch.count {
                 frames.decode(batch.frame(i), batch.metas[i], into: &batch.lines[i])
-                if batch.lines[i].analysis.tlsHelloLocation == .reassembled {
-                    frames.analyzer.reassembledHello.withUnsafeBytes { raw in
-                        batch.lines[i].reassembledHello = raw
+                let analysis = (
+                    hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
+                )
+                guard analysis.hello == .reassembled || analysis.sip == .reassembled else {
+                    batch.keepBytes(ofLine: i)
+                    continue
+                }
+                // Messages reassembled across segments live in the analyzer until its next packet.
+                frames.analyzer.reassembledHello.withUnsafeBytes { hello in
+                    frames.analyzer.reassembledSIP.withUnsafeBytes { sip in
+                        if analysis.hello == .reassembled { batch.lines[i].reassembledHello = hello }
+                        if analysis.sip == .reassembled { batch.lines[i].reassembledSIP = sip }
                         batch.keepBytes(ofLine: i)
                     }
-                } else {
-                    batch.keepBytes(ofLine: i)
                 }
             }
             let last = batch.isLast

@@ -19,6 +19,8 @@ public struct PacketLine {
     public var payload: UnsafeRawBufferPointer
     /// A TLS hello reassembled from several segments (`analysis.tlsHelloLocation == .reassembled`).
     public var reassembledHello: UnsafeRawBufferPointer
+    /// A SIP message unmasked from WebSocket frames (`analysis.sipLocation == .reassembled`).
+    public var reassembledSIP: UnsafeRawBufferPointer
     /// What the innermost IP header carried when it was not UDP/TCP (ESP, GRE…).
     public var terminal: TerminalPayload?
     public var malformed: Bool
@@ -29,6 +31,7 @@ public struct PacketLine {
         protocols = LayerTrail()
         payload = UnsafeRawBufferPointer(start: nil, count: 0)
         reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
+        reassembledSIP = UnsafeRawBufferPointer(start: nil, count: 0)
         malformed = false
     }
 
@@ -45,19 +48,19 @@ public struct PacketLine {
         protocols = LayerTrail()
         payload = UnsafeRawBufferPointer(start: nil, count: 0)
         reassembledHello = UnsafeRawBufferPointer(start: nil, count: 0)
+        reassembledSIP = UnsafeRawBufferPointer(start: nil, count: 0)
         terminal = nil
         malformed = false
     }
 }
 
 extension PacketLine {
-    /// How many bytes the line's views (payload, reassembled hello, terminal payload) cover.
-    public var viewedByteCount: Int { payload.count &+ reassembledHello.count &+ (terminal?.payload.count ?? 0) }
-
-    /// Re-points each byte view at the copy `keep` makes of its bytes, so the line outlives its frame.
+    /// Re-points each byte view (payload, reassembled hello or SIP message, terminal payload) at the
+    /// copy `keep` makes of its bytes, so the line outlives its frame.
     public mutating func keepBytes(_ keep: (UnsafeRawBufferPointer) -> UnsafeRawBufferPointer) {
         payload = keep(payload)
         reassembledHello = keep(reassembledHello)
+        reassembledSIP = keep(reassembledSIP)
         if let view = terminal?.payload { terminal?.payload = keep(view) }
     }
 }

@@ -6,7 +6,12 @@ extension PacketReport {
     /// The info column: the key fields of the innermost recognised protocols.
     static func describe(_ line: inout PacketLine, into info: inout TextBuffer) {
         if let stun = line.analysis.stun {
-            describe(stun, bytes: slice(line.payload, from: line.analysis.stunOffset), rtt: line.analysis.stunRoundTrip, into: &info)
+            describe(
+                stun,
+                bytes: slice(line.payload, from: line.analysis.stunOffset),
+                rtt: line.analysis.stunRoundTrip,
+                into: &info
+            )
         }
         if let channel = line.analysis.channelData {
             separate(&info)
@@ -46,9 +51,18 @@ extension PacketReport {
             }
             if rtcp.isSRTCP { info.append(" (SRTCP)") }
         }
-        if let dtls = line.analysis.dtls { describe(dtls, bytes: slice(line.payload, from: line.analysis.dtlsOffset), into: &info) }
+        if let dtls = line.analysis.dtls {
+            describe(dtls, bytes: slice(line.payload, from: line.analysis.dtlsOffset), into: &info)
+        }
         if line.analysis.tlsRecords > 0 { describeTLS(&line, into: &info) }
-        if let sip = line.analysis.sip { describe(sip, sdp: line.analysis.sdp, bytes: slice(line.payload, from: line.analysis.sipOffset), into: &info) }
+        if let sip = line.analysis.sip {
+            let bytes =
+                switch line.analysis.sipLocation {
+                case .payload(let offset): slice(line.payload, from: offset)
+                case .reassembled: line.reassembledSIP
+                }
+            describe(sip, sdp: line.analysis.sdp, bytes: bytes, into: &info)
+        }
         if let esp = line.analysis.esp { describe(esp, into: &info) }
         if let ike = line.analysis.ike {
             separate(&info)
@@ -144,7 +158,11 @@ extension PacketReport {
         case 0x0100: info.append("DTLS (Cisco) ")
         default: info.append("DTLS ")
         }
-        if let type = d.handshakeType { info.append(TLSHandshake.name(type)) } else { info.append(d.firstContentType.name) }
+        if let type = d.handshakeType {
+            info.append(TLSHandshake.name(type))
+        } else {
+            info.append(d.firstContentType.name)
+        }
         if d.recordCount > 1 {
             info.append(" +")
             info.append(decimal: d.recordCount &- 1)
@@ -186,7 +204,12 @@ extension PacketReport {
         if hello.nullCipher { info.append(" NULL-cipher") }
     }
 
-    static func describe(_ sip: SIPMessage, sdp: SDPSummary?, bytes: UnsafeRawBufferPointer, into info: inout TextBuffer) {
+    static func describe(
+        _ sip: SIPMessage,
+        sdp: SDPSummary?,
+        bytes: UnsafeRawBufferPointer,
+        into info: inout TextBuffer
+    ) {
         separate(&info)
         if let method = sip.method {
             appendText("", method, bytes, &info)
@@ -234,7 +257,12 @@ extension PacketReport {
         info.append(endpoint)
     }
 
-    static func appendText(_ label: StaticString, _ range: Range<Int>?, _ bytes: UnsafeRawBufferPointer, _ info: inout TextBuffer) {
+    static func appendText(
+        _ label: StaticString,
+        _ range: Range<Int>?,
+        _ bytes: UnsafeRawBufferPointer,
+        _ info: inout TextBuffer
+    ) {
         guard let range, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         info.append(label)
         info.append(untrusted: UnsafeRawBufferPointer(rebasing: bytes[range]))

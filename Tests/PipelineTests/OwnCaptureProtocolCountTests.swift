@@ -218,9 +218,6 @@ import Wire
     }
 
     // The reasons the gaps below are not fixed here (none is in Sources/Dissect/Tunnels):
-    static let notPropagated =
-        "FrameDecoder throws (counters.malformed += 1) but OfflineCapture.packets sets PacketLine.malformed only from "
-        + "the payload analysis, so the frame's line is not marked (Sources/Pipeline/OfflineCapture+Packets.swift)"
     static let ipsecFallThrough =
         "PacketAnalyzer.analyzeIPsec returns false when ESPHeader/IKEHeader do not parse on UDP 500/4500, and the "
         + "datagram falls through to the media probes as unknown UDP (Sources/Flows/PacketAnalyzer.swift)"
@@ -236,9 +233,6 @@ import Wire
 
     /// Broken packets that are not marked, by "capture frame N mutation", with what happens instead.
     static let unmarked: [String: (report: Report, why: String)] = [
-        "gre-malformed.pcap frame 5 gre-truncated": (.countedOnly, notPropagated),
-        "gre-malformed.pcap frame 7 gre-flipped": (.countedOnly, notPropagated),
-        "gre-malformed.pcap frame 9 gre-length": (.countedOnly, notPropagated),
         "ipsec-esp-malformed.pcap frame 3 ike-length": (.silent, ipsecFallThrough),
         "ipsec-esp-malformed.pcap frame 4 esp-truncated": (.silent, espTerminal),
         "ipsec-esp-malformed.pcap frame 6 esp-flipped": (.silent, espTerminal),
@@ -262,8 +256,6 @@ import Wire
                 "on a flow already confirmed as PPTP the magic cookie is not checked again "
                     + "(Sources/Flows/PacketAnalyzer+TCP.swift); the message is shown as control type 7"
             ),
-        "pptp-malformed.pcap frame 8 pptp-gre-truncated": (.countedOnly, notPropagated),
-        "pptp-malformed.pcap frame 10 pptp-gre-flipped": (.countedOnly, notPropagated),
         "pptp-malformed.pcap frame 12 pptp-gre-length":
             (
                 .silent,
