@@ -25,6 +25,7 @@ import Wire
         ("wireguard", [.wireguard], ["wg"]),
         ("l2tp", [.l2tp], ["l2tp"]),
         ("gre", [.gre], ["gre"]),
+        ("quic", [.quic], ["quic"]),
     ]
 
     // Why tshark 4.0.17 misses SRTCP: its RTP heuristic refuses second bytes 0xC8–0xCC (payload
