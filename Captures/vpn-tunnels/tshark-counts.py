@@ -10,7 +10,8 @@ import subprocess
 import sys
 
 FILTERS = ["eth", "arp", "ip", "udp", "tcp", "icmp", "esp", "isakmp", "udpencap", "wg", "l2tp", "gre", "pptp",
-           "ppp", "lcp", "ipcp", "rtp", "rtcp", "stun", "dtls", "tls", "sip", "openvpn", "data"]
+           "ppp", "lcp", "ipcp", "rtp", "rtcp", "stun", "stun.channel", "classicstun", "dtls", "tls", "quic", "sip", "openvpn",
+           "data"]
 OPTIONS = ["--enable-heuristic", "rtp_udp"]
 
 
@@ -29,23 +30,30 @@ def ranges(numbers):
     return ",".join(parts)
 
 
-def frames(path, display_filter):
-    out = subprocess.run(["tshark", "-n", "-r", path] + OPTIONS + ["-Y", display_filter, "-T", "fields", "-e",
-                          "frame.number"], capture_output=True, text=True, check=True).stdout
-    return [int(line) for line in out.split()]
+def dissect(path):
+    """One tshark pass printing, per frame, its number, whether tshark marks it malformed and, per
+    filter, the field's text: a protocol prints text exactly when its tree item exists, which is
+    what the protocol's display filter matches."""
+    fields = ["frame.number", "_ws.malformed"] + FILTERS
+    arguments = ["tshark", "-n", "-r", path] + OPTIONS + ["-T", "fields", "-E", "occurrence=f"]
+    for field in fields:
+        arguments += ["-e", field]
+    out = subprocess.run(arguments, capture_output=True, text=True, check=True).stdout
+    return [[column != "" for column in line.split("\t")[1:]] + [int(line.split("\t")[0])]
+            for line in out.splitlines()]
 
 
 def main(path):
     version = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    total = len(frames(path, "frame"))
+    rows = dissect(path)
     counts, lists = {}, {}
-    for name in FILTERS:
-        found = frames(path, name)
+    for i, name in enumerate(FILTERS):
+        found = [row[-1] for row in rows if row[1 + i]]
         if found:
             counts[name] = len(found)
             lists[name] = ranges(found)
-    malformed = frames(path, "_ws.malformed")
-    result = {"file": path.rsplit("/", 1)[-1], "tool": version, "options": OPTIONS, "frames": total,
+    malformed = [row[-1] for row in rows if row[0]]
+    result = {"file": path.rsplit("/", 1)[-1], "tool": version, "options": OPTIONS, "frames": len(rows),
               "frame_counts_by_filter": counts, "frames_by_filter": lists, "malformed_frames": ranges(malformed)}
     with open(path + ".tshark-counts.json", "w") as out:
         json.dump(result, out, indent=1)
