@@ -108,9 +108,30 @@ public struct CallTracker {
         if protocols.contains(.dtls), slots[slot].dtlsFrame == nil { slots[slot].dtlsFrame = meta.frame }
         // Once a flow is a tunnel, all its packets count (TCP segments that continue a record carry no label).
         let known = slots[slot].tunnel >= 0 ? tunnelRecords[slots[slot].tunnel].kind : nil
-        if let kind = Self.tunnelKind(protocols) ?? known {
+        if let kind = Self.tunnelKind(protocols, segment.transport) ?? known {
             noteTunnel(kind, meta, segment, analysis, key, slot)
         }
+    }
+
+    /// Takes a frame's IP payload that is neither UDP nor TCP (`FrameDecoder.terminal`, with the
+    /// frame's `layers`): plain ESP (IPsec without NAT-T) and GRE are a VPN's outer flow between two
+    /// hosts, counted for its rhythm like ESP-in-UDP or L2TP's outer flow (the judge drops a run
+    /// whose inner media it judged `vpn`). Such a flow has no ports: its key holds port 0.
+    public mutating func observe(_ meta: PacketMeta, _ terminal: TerminalPayload, layers: LayerTrail) {
+        guard let kind = Self.tunnelKind(ipProtocol: terminal.protocolNumber, layers) else { return }
+        let source = Endpoint(address: terminal.source, port: 0)
+        let destination = Endpoint(address: terminal.destination, port: 0)
+        let key = FlowKey(.udp, source, destination)
+        let row = countTunnelPacket(
+            kind,
+            meta,
+            from: source,
+            to: destination,
+            key,
+            slot(for: key),
+            ipProtocol: terminal.protocolNumber
+        )
+        serverClients.insert(tunnelRecords[row].client.address)
     }
 
     /// The slot of a flow, made on first sight.
@@ -141,17 +162,28 @@ public struct CallTracker {
     }
 
     /// The VPN this flow's packets belong to, if any, from the decoders' verdict on the flow.
-    static func tunnelKind(_ protocols: ProtocolSet) -> ProtocolName? {
+    static func tunnelKind(_ protocols: ProtocolSet, _ transport: Transport) -> ProtocolName? {
         guard protocols.containsAny(tunnelProtocols) else { return nil }
         for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp] where protocols.contains(name) {
             return name
         }
         if protocols.contains(.isakmp) { return .esp }
-        // A TLS flow: a tunnel only if the judge finds a call's rhythm in it.
-        return protocols.contains(.tls) ? .tls : nil
+        // A TLS flow over TCP: a tunnel only if the judge finds a call's rhythm in it. QUIC's TLS
+        // handshake rides in UDP datagrams (RFC 9001): an HTTP/3 connection is no TLS tunnel.
+        return protocols.contains(.tls) && transport == .tcp ? .tls : nil
     }
 
     static let tunnelProtocols = ProtocolSet([.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp, .isakmp, .tls])
+
+    /// The VPN an IP packet without ports belongs to: ESP (IP protocol 50), or GRE (47), which is
+    /// PPTP when it carries PPP (encrypted or not: its outer rhythm is the same).
+    static func tunnelKind(ipProtocol: UInt8, _ layers: LayerTrail) -> ProtocolName? {
+        switch ipProtocol {
+        case 50: .esp
+        case 47: layers.contains(.ppp) ? .pptp : .gre
+        default: nil
+        }
+    }
 
     // MARK: STUN and TURN
 
@@ -317,24 +349,13 @@ public struct CallTracker {
         _ kind: ProtocolName, _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis,
         _ key: FlowKey, _ slot: Int
     ) {
-        if slots[slot].tunnel < 0 {
-            tunnelRecords.append(TunnelFlowRecord(
-                key: key, kind: kind, evidenceFrame: meta.frame, evidence: Self.tunnelEvidence(kind),
-                firstTime: meta.timestamp, lastTime: meta.timestamp, client: segment.source, server: segment.destination))
-            slots[slot].tunnel = tunnelRecords.count - 1
-        }
-        let vpnClient = Self.update(&tunnelRecords[slots[slot].tunnel]) { (record) -> IPAddress? in
-            if record.kind == .tls && kind != .tls {  // stronger evidence arrived: say what the tunnel is
-                record.kind = kind
-                record.evidenceFrame = meta.frame
-                record.evidence = Self.tunnelEvidence(kind)
-            }
+        let row = countTunnelPacket(kind, meta, from: segment.source, to: segment.destination, key, slot)
+        Self.update(&tunnelRecords[row]) { record in
             if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello, let range = hello.serverName,
                 case .payload(let offset) = analysis.tlsHelloLocation
             {
                 record.serverName = Self.text(segment.payload, range, offset: offset)
             }
-            record.count(fromClient: segment.source == record.client, wireLength: meta.wireLength, at: meta.timestamp)
             if record.kind == .tls, segment.source == record.client, record.clientRecords.count < 8,
                 let first = segment.payload.first, first == 23
             {
@@ -346,9 +367,46 @@ public struct CallTracker {
                         + "request and then a 14-byte message, the sizes of SSTP_DUPLEX_POST and CALL_CONNECT_REQUEST (MS-SSTP)"
                 }
             }
-            return record.kind != .tls ? record.client.address : nil
         }
-        if let vpnClient { serverClients.insert(vpnClient) }
+        if tunnelRecords[row].kind != .tls { serverClients.insert(tunnelRecords[row].client.address) }
+    }
+
+    /// Counts one packet in a flow's tunnel record, made on first sight; returns the record's row.
+    private mutating func countTunnelPacket(
+        _ kind: ProtocolName,
+        _ meta: PacketMeta,
+        from source: Endpoint,
+        to destination: Endpoint,
+        _ key: FlowKey,
+        _ slot: Int,
+        ipProtocol: UInt8? = nil
+    ) -> Int {
+        if slots[slot].tunnel < 0 {
+            tunnelRecords.append(
+                TunnelFlowRecord(
+                    key: key,
+                    kind: kind,
+                    evidenceFrame: meta.frame,
+                    evidence: Self.tunnelEvidence(kind),
+                    firstTime: meta.timestamp,
+                    lastTime: meta.timestamp,
+                    client: source,
+                    server: destination,
+                    ipProtocol: ipProtocol
+                )
+            )
+            slots[slot].tunnel = tunnelRecords.count - 1
+        }
+        let row = slots[slot].tunnel
+        Self.update(&tunnelRecords[row]) { record in
+            if record.kind == .tls && kind != .tls {  // stronger evidence arrived: say what the tunnel is
+                record.kind = kind
+                record.evidenceFrame = meta.frame
+                record.evidence = Self.tunnelEvidence(kind)
+            }
+            record.count(fromClient: source == record.client, wireLength: meta.wireLength, at: meta.timestamp)
+        }
+        return row
     }
 
     static func tunnelEvidence(_ kind: ProtocolName) -> String {

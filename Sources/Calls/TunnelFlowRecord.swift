@@ -17,6 +17,9 @@ public struct TunnelFlowRecord: Sendable {
     public var client: Endpoint
     public var server: Endpoint
     public var serverName: String?
+    /// The IP protocol of a tunnel between two hosts without ports (50 ESP, 47 GRE), whose key and
+    /// endpoints hold port 0; nil on UDP and TCP.
+    public var ipProtocol: UInt8? = nil
     /// The first client TCP payloads that start with a TLS application-data record: (frame, bytes).
     var clientRecords: [(frame: Int, size: Int)] = []
     /// The seconds (since the flow began) in which it carried call-like traffic. Only those are kept,

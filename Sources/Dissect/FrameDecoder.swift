@@ -19,6 +19,14 @@ public struct FrameDecoder {
     /// `insideICMPError` set (Wireshark dissects quotes; conversations must not count them).
     public var followsICMPQuotes = false
     private var insideICMPError = false
+    /// Bytes of the current IP payload the capture left out (snaplen): a length field is checked
+    /// against the wire, the captured bytes plus these.
+    private var bytesCutOff = 0
+    /// Set when a header broke a rule that does not stop the decoding (an L2TP or enhanced GRE
+    /// length that disagrees with the packet): the frame counts as malformed, once.
+    private var lengthDisagrees = false
+    /// The hosts of the last ESP packet under an SPI IKE could have chosen (RFC 4303 §2.1).
+    private var ikeKeyedESPHosts: (IPAddress, IPAddress)?
 
     /// Tunnels nested deeper than this are counted as malformed rather than followed.
     public static let maximumTunnelDepth = 6
@@ -34,11 +42,13 @@ public struct FrameDecoder {
         trail = LayerTrail()
         terminal = nil
         insideICMPError = false
+        lengthDisagrees = false
         if let name = link.protocolName { trail.append(name) }
         var input = ByteCursor(frame)
         do throws(DecodeError) {
             let network = try link.decode(&input)
             try decodeNetwork(network, &input, depth: 0, at: time, visit)
+            if lengthDisagrees { counters.malformed &+= 1 }
         } catch {
             counters.malformed &+= 1
         }
@@ -57,6 +67,7 @@ public struct FrameDecoder {
                 counters.ipv4 &+= 1
                 outerHopLimit = header.timeToLive
             }
+            bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
             if header.isFragment {
                 try decodeFragment(
                     header.source, header.destination, id: UInt32(header.identification), header.protocolNumber,
@@ -72,6 +83,7 @@ public struct FrameDecoder {
                 counters.ipv6 &+= 1
                 outerHopLimit = header.hopLimit
             }
+            bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
             if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
                 try decodeFragment(
                     header.source, header.destination, id: fragment.identification, header.protocolNumber,
@@ -109,17 +121,18 @@ public struct FrameDecoder {
                     destination: Endpoint(address: destination, port: udp.destinationPort), payload: payload.rest.bytes,
                     tcp: nil, tunnelDepth: depth, reassembled: false, layers: trail, insideICMPError: insideICMPError))
             var inner = payload
-            let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName) =
-                switch (udp.sourcePort, udp.destinationPort) {
-                case (Teredo.port, _), (_, Teredo.port): ((try? Teredo.decode(&inner)), .teredo)
-                case (L2TP.port, _), (_, L2TP.port): ((try? L2TP.decode(&inner)), .l2tp)
-                case (GTPU.port, _), (_, GTPU.port): ((try? GTPU.decode(&inner)), .gtp)
-                case (VXLAN.port, _), (_, VXLAN.port): ((try? VXLAN.decode(&inner)), .vxlan)
-                default: (nil, .udp)
-                }
+            let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName)
+            switch (udp.sourcePort, udp.destinationPort) {
+            case (Teredo.port, _), (_, Teredo.port): (tunnelled, tunnelName) = ((try? Teredo.decode(&inner)), .teredo)
+            case (L2TP.port, _), (_, L2TP.port):
+                decodeL2TP(&inner, datagramLength: udp.length == 0 ? nil : udp.length &- 8, depth, time, visit)
+                return
+            case (GTPU.port, _), (_, GTPU.port): (tunnelled, tunnelName) = ((try? GTPU.decode(&inner)), .gtp)
+            case (VXLAN.port, _), (_, VXLAN.port): (tunnelled, tunnelName) = ((try? VXLAN.decode(&inner)), .vxlan)
+            default: return
+            }
             if let tunnelled, tunnelled != .other {
                 trail.append(tunnelName)
-                if tunnelName == .l2tp { trail.append(.ppp) }
                 // A broken inner packet must not discard the outer one already reported.
                 try? decodeNetwork(tunnelled, &inner, depth: depth &+ 1, at: time, visit)
             }
@@ -148,8 +161,9 @@ public struct FrameDecoder {
             trail.append(.gre)
             if (try? input.peek(UInt16.self, at: 2)) == 0x880B { trail.append(.ppp) }
             terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 47, payload: input.rest.bytes)
-            let inner = try GRE.decode(&input)
-            try decodeNetwork(inner, &input, depth: depth &+ 1, at: time, visit)
+            let gre = try GRE.decode(&input, wireLength: input.remaining &+ bytesCutOff)
+            if !gre.payloadLengthAgrees { lengthDisagrees = true }
+            try decodeNetwork(gre.inner, &input, depth: depth &+ 1, at: time, visit)
         case 51:  // AH (RFC 4302): next header, payload length in 4-byte units minus 2
             trail.append(.ah)
             let next = try input.read(UInt8.self)
@@ -159,9 +173,51 @@ public struct FrameDecoder {
         case 50:
             trail.append(.esp)
             terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 50, payload: input.rest.bytes)
+            try checkESP(&input, source, destination)
         default:
             terminal = TerminalPayload(
                 source: source, destination: destination, protocolNumber: protocolNumber, payload: input.rest.bytes)
+        }
+    }
+
+    /// L2TPv2 on UDP 1701: data messages carry PPP, named whatever it holds (LCP, IPCP: as tshark),
+    /// and followed when that is IP. A header that does not parse is left to the payload analysis,
+    /// which knows the flow: another version is only malformed on a flow already confirmed as L2TP.
+    mutating func decodeL2TP(
+        _ input: inout ByteCursor,
+        datagramLength: Int?,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) {
+        guard let header = try? L2TPHeader(parsing: &input) else { return }
+        trail.append(.l2tp)
+        // RFC 2661 §3.1: the Length field is the whole message, which is the whole datagram.
+        if let length = header.length, let datagramLength, length != datagramLength { lengthDisagrees = true }
+        guard !header.isControl, let inner = try? PPP.decode(&input) else { return }
+        trail.append(.ppp)
+        // A broken inner packet must not discard the outer one already reported.
+        try? decodeNetwork(inner, &input, depth: depth &+ 1, at: time, visit)
+    }
+
+    /// ESP's clear header (RFC 4303 §2.1): cut short or SPI 0 is malformed. A reserved SPI (1–255)
+    /// is malformed between hosts whose ESP was keyed by IKE, which never picks one; hosts that
+    /// only use reserved SPIs run manually keyed SAs (zeek's ip6_esp.pcap: SPIs 10–23, which
+    /// Linux and tshark accept). Only the last IKE-keyed pair is kept: no state grows.
+    mutating func checkESP(
+        _ input: inout ByteCursor,
+        _ source: IPAddress,
+        _ destination: IPAddress
+    ) throws(DecodeError) {
+        let start = input.offset
+        let esp = try ESPHeader(parsing: &input)
+        let hosts = source < destination ? (source, destination) : (destination, source)
+        guard esp.hasReservedSPI else {
+            ikeKeyedESPHosts = hosts
+            return
+        }
+        if let keyed = ikeKeyedESPHosts, keyed == hosts {
+            throw .malformed(at: start, reason: "ESP SPI reserved")
         }
     }
 
@@ -265,9 +321,11 @@ extension FrameDecoder {
         trail = layers
         terminal = nil
         insideICMPError = false
+        lengthDisagrees = false
         var input = ByteCursor(packet)
         do throws(DecodeError) {
             try decodeNetwork(network, &input, depth: depth, at: time, visit)
+            if lengthDisagrees { counters.malformed &+= 1 }
         } catch {
             counters.malformed &+= 1
         }

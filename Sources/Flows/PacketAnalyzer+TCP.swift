@@ -144,7 +144,7 @@ extension PayloadAnalyzer {
         if let word0, word0 & 0xC000 == 0, cookieAt4 { return .turnTCP }
         if cookieAt6 { return .rfc4571 }
         if let word0, word0 == 0x0200 || word0 == 0x0300, cookieAt8 || flow.stunFrame != nil { return .msTURNTCP }
-        if either(ports, 1723), (try? input.peek(UInt32.self, at: 4)) == 0x1A2B_3C4D { return .pptp }
+        if either(ports, PPTPControlHeader.port), PPTPControlHeader.probe(bytes) { return .pptp }
         if let word0, (try? input.peek(UInt8.self, at: 2)).map({ $0 == 0x38 || $0 == 0x50 }) == true,
             Int(word0) >= 14, Int(word0) <= 1600
         {
@@ -315,10 +315,15 @@ extension PayloadAnalyzer {
                 noteOpenVPNControl(packetBytes, &flow, &result)
             }
         case .pptp:
-            try? input.skip(8)
             result.protocols.appendOnce(.pptp)
-            result.pptpControlType = try? input.read(UInt16.self)
-            flow.confirm(.pptp, frame: frame)
+            guard let header = try? PPTPControlHeader(parsing: &input) else { break }
+            result.pptpControlType = header.controlType
+            // Framing found the message by its length, so a wrong cookie is a damaged header.
+            if header.hasMagicCookie {
+                flow.confirm(.pptp, frame: frame)
+            } else {
+                result.malformed = "PPTP magic cookie"
+            }
         case .sip, .unknown, .opaque: break
         }
     }

@@ -148,12 +148,7 @@ struct PayloadAnalyzer {
                 return
             }
         }
-        if Self.either(ports, L2TP.port), let header = L2TPHeader.parse(payload) {
-            result.protocols.append(.l2tp)
-            if header.lacksControlBits { result.malformed = "L2TP control flags" }
-            flow.confirm(.l2tp, frame: frame)
-            return
-        }
+        if Self.either(ports, L2TP.port), analyzeL2TP(payload, &flow, frame: frame, &result) { return }
         if let tunnel = flow.confirmedProtocol, tunnel == .openvpn {
             analyzeVPN(payload, tunnel, &flow, frame: frame, &result)
             return
@@ -161,7 +156,9 @@ struct PayloadAnalyzer {
         // WireGuard's sizes are its signature, so a confirmed flow still checks each datagram:
         // Tailscale sends its own disco messages ("TS💬") on the same socket pair.
         if flow.confirmedProtocol == .wireguard {
-            if WireGuardMessage.probe(payload) || WireGuardMessage.hasDataHeader(payload) { analyzeVPN(payload, .wireguard, &flow, frame: frame, &result) }
+            if WireGuardMessage.hasWireGuardShape(payload) {
+                analyzeVPN(payload, .wireguard, &flow, frame: frame, &result)
+            }
             return
         }
         analyzeMedia(payload, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 0, &result)
@@ -315,27 +312,77 @@ struct PayloadAnalyzer {
     // MARK: VPN tunnels over UDP
 
     /// IKE on 500, and on 4500 ESP-in-UDP, the non-ESP marker before IKE, or a NAT-keepalive (RFC 3948).
+    /// On these ports a header that does not parse is IPsec's, broken: tshark shows it as ISAKMP or ESP.
     mutating func analyzeIPsec(
         _ payload: UnsafeRawBufferPointer, natTraversal: Bool, _ flow: inout FlowState, frame: Int,
         _ result: inout PacketAnalysis
     ) -> Bool {
         var input = ByteCursor(payload)
         if natTraversal {
-            if payload.count == 1 { return (try? input.peek(UInt8.self)) == 0xFF }  // NAT-keepalive
-            guard let marker = try? input.peek(UInt32.self) else { return false }
-            if marker != 0 {
-                guard let esp = try? ESPHeader(parsing: &input) else { return false }
-                result.esp = esp
-                result.protocols.append(.esp)
-                flow.confirm(.esp, frame: frame)
+            if payload.count == 1, (try? input.peek(UInt8.self)) == 0xFF { return true }  // NAT-keepalive
+            if (try? input.peek(UInt32.self)) != 0 {
+                analyzeESP(&input, &flow, frame: frame, &result)
                 return true
             }
             try? input.skip(4)
         }
-        guard let ike = try? IKEHeader(parsing: &input) else { return false }
-        result.ike = ike
         result.protocols.append(.isakmp)
-        flow.confirm(.isakmp, frame: frame)
+        do throws(DecodeError) {
+            result.ike = try IKEHeader(parsing: &input)
+            flow.confirm(.isakmp, frame: frame)
+        } catch {
+            result.malformed = Self.reason(error, cut: "IKE header cut short")
+        }
+        return true
+    }
+
+    /// ESP in UDP. A reserved SPI (RFC 4303 §2.1) is malformed on a flow keyed by IKE, which never
+    /// picks one; a flow that only uses reserved SPIs is a manually keyed SA.
+    mutating func analyzeESP(
+        _ input: inout ByteCursor,
+        _ flow: inout FlowState,
+        frame: Int,
+        _ result: inout PacketAnalysis
+    ) {
+        result.protocols.append(.esp)
+        do throws(DecodeError) {
+            let esp = try ESPHeader(parsing: &input)
+            result.esp = esp
+            if !esp.hasReservedSPI {
+                flow.confirm(.esp, frame: frame)
+            } else if flow.confirmedProtocol == .esp || flow.confirmedProtocol == .isakmp {
+                result.malformed = "ESP SPI reserved"
+            }
+        } catch {
+            result.malformed = Self.reason(error, cut: "ESP header cut short")
+        }
+    }
+
+    /// L2TPv2 on UDP 1701 (RFC 2661 §3.1). A header cut short is still L2TP, as tshark names it;
+    /// another version is not, but on a flow already confirmed as L2TP any other than L2TPv3
+    /// (RFC 3931, which shares the port) is a damaged header.
+    mutating func analyzeL2TP(
+        _ payload: UnsafeRawBufferPointer,
+        _ flow: inout FlowState,
+        frame: Int,
+        _ result: inout PacketAnalysis
+    ) -> Bool {
+        var input = ByteCursor(payload)
+        let onL2TPFlow = flow.confirmedProtocol == .l2tp
+        do throws(DecodeError) {
+            let header = try L2TPHeader(parsing: &input)
+            result.protocols.append(.l2tp)
+            if header.lacksControlBits { result.malformed = "L2TP control flags" }
+            flow.confirm(.l2tp, frame: frame)
+        } catch .truncated {
+            // Two bytes or more: the version was read, and was 2.
+            guard payload.count >= 2 || onL2TPFlow else { return false }
+            result.protocols.append(.l2tp)
+            result.malformed = "L2TP header cut short"
+        } catch {
+            guard onL2TPFlow, L2TPHeader.version(of: payload) != 3 else { return false }
+            result.malformed = "L2TP version"
+        }
         return true
     }
 
@@ -346,11 +393,15 @@ struct PayloadAnalyzer {
         var input = ByteCursor(payload)
         switch tunnel {
         case .wireguard:
-            result.protocols.append(.wireguard)
             do throws(DecodeError) {
                 result.wireguard = try WireGuardMessage(parsing: &input)
+                result.protocols.append(.wireguard)
                 flow.confirm(.wireguard, frame: frame)
-            } catch { result.malformed = "WireGuard" }
+            } catch {
+                // tshark shows a message of an unknown type as data.
+                if WireGuardMessage.hasKnownType(payload) { result.protocols.append(.wireguard) }
+                result.malformed = Self.reason(error, cut: "WireGuard message cut short")
+            }
         default:
             result.protocols.append(.openvpn)
             do throws(DecodeError) {
@@ -400,6 +451,12 @@ struct PayloadAnalyzer {
     // MARK: helpers
 
     static func either(_ ports: (UInt16, UInt16), _ port: UInt16) -> Bool { ports.0 == port || ports.1 == port }
+
+    /// A decoder's reason for giving up, or `cut` when the bytes ended first.
+    static func reason(_ error: DecodeError, cut: StaticString) -> StaticString {
+        if case .malformed(_, let reason) = error { return reason }
+        return cut
+    }
 
     /// STUN/TURN server ports (RFC 8489 §9, Microsoft's 3478–3481).
     static func isTURNPort(_ ports: (UInt16, UInt16)) -> Bool {

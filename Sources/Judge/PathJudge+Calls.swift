@@ -25,7 +25,7 @@ extension PathJudge {
             let overlaps = tunnel.firstTime <= end && tunnel.lastTime >= start
             if overlaps && !ordered.contains(where: { $0.path == .vpn }) {
                 notes.append(
-                    "a \(tunnelLabel(tunnel.kind)) tunnel to \(tunnel.server) was up during the call, and the media bypassed it "
+                    "a \(tunnelLabel(tunnel.kind)) tunnel to \(hostText(tunnel.server)) was up during the call, and the media bypassed it "
                         + "(split tunnel; frame \(tunnel.evidenceFrame): \(tunnel.evidence))")
             }
         }
@@ -42,10 +42,15 @@ extension PathJudge {
         case .relay:
             "\(s.local) → TURN \(s.relay.map { "\($0)" } ?? "\(s.remote)") (\(s.relayTransport ?? "udp")) → peer"
         case .vpn:
-            "\(s.local) → VPN (\(s.tunnel ?? "tunnel")\(s.server.map { ", \($0)" } ?? "")) → \(s.remote)"
+            "\(hostText(s.local)) → VPN (\(s.tunnel ?? "tunnel")\(s.server.map { ", \(hostText($0))" } ?? ""))"
+                + " → \(hostText(s.remote))"
         case .unknown: "\(s.local) → ? → \(s.remote)"
         }
     }
+
+    /// An endpoint as the verdict's texts name it: a tunnel without ports (ESP, GRE), whose
+    /// endpoints hold port 0, by its host alone.
+    func hostText(_ endpoint: Endpoint) -> String { endpoint.port == 0 ? "\(endpoint.address)" : "\(endpoint)" }
 
     // MARK: calls seen only as a tunnel's rhythm
 
@@ -95,8 +100,10 @@ extension PathJudge {
                     relay: nil, relayTransport: nil, local: tunnel.client, remote: tunnel.server,
                     transport: tunnel.key.transport, packets: packets, confidence: 0.7, evidence: [],
                     firstFrame: tunnel.evidenceFrame)
+                let carrier = tunnel.ipProtocol.map { $0 == 50 ? "ESP" : $0 == 47 ? "GRE" : "IP protocol \($0)" }
                 segment.evidence.append(
-                    "\(tunnel.key.transport.rawValue.uppercased()) \(tunnel.client) ⇄ \(tunnel.server)"
+                    "\(carrier ?? tunnel.key.transport.rawValue.uppercased())"
+                        + " \(hostText(tunnel.client)) ⇄ \(hostText(tunnel.server))"
                         + (tunnel.serverName.map { " (SNI \($0))" } ?? "")
                         + ": call-like traffic for \(seconds) s, \(rate) (rule: media-rhythm-in-tunnel)")
                 if isTURN {

@@ -47,6 +47,9 @@ public struct CallPipeline {
                 }
             }
         }
+        // ESP and GRE carry no UDP/TCP header: the tracker counts them by their hosts. Read before
+        // decodeTunnelled, which clears `terminal`.
+        if let terminal = decoder.terminal { tracker.observe(meta, terminal, layers: decoder.trail) }
         decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
             tracker.observe(meta, segment, analysis, hopLimit: hopLimit)
         }

@@ -59,7 +59,6 @@ import Wire
         )
         let pinnedCaptures = Set(Self.knownDifferences.keys.map { String($0.prefix { $0 != ":" }) })
         #expect(pinnedCaptures.isSubset(of: Set(Self.captures)))
-        #expect(Set(Self.knownVerdictGaps.keys).isSubset(of: Set(Self.tunnelTruths)))
     }
 
     // MARK: tshark's counts
@@ -67,15 +66,7 @@ import Wire
     /// Differences from tshark 4.0.17 by "capture: protocol": the frames only we count, the frames only
     /// tshark counts (as "1-4,9"), and why. Frames, not totals, so a rebuild of the captures (other
     /// packet counts, same structure) keeps them.
-    static let knownDifferences: [String: (onlyOurs: String, onlyTshark: String, why: String)] = [
-        "l2tp.pcap: ppp": (
-            "", "9-18",
-            "ours is wrong: frames 9–18 are L2TP data messages carrying PPP LCP (C0 21) and IPCP (80 21) "
-                + "negotiation; FrameDecoder.decodeIPPayload appends l2tp:ppp to the trail only when L2TP.decode finds IPv4 "
-                + "or IPv6 inside (it returns .other for other PPP protocols), while for GRE it appends ppp for every "
-                + "0x880B payload (pptp.pcap frames 10–19, the same LCP/IPCP, are counted). Fix in Sources/Dissect/FrameDecoder.swift"
-        )
-    ]
+    static let knownDifferences: [String: (onlyOurs: String, onlyTshark: String, why: String)] = [:]
 
     static func json(_ file: URL) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
@@ -156,14 +147,6 @@ import Wire
 
     // MARK: the tunnels' own truth
 
-    /// Captures whose call callpath does not judge as the tunnel says, with the reason.
-    static let knownVerdictGaps: [String: String] = [
-        "ipsec-esp":
-            "ours is wrong: no call is found. Plain ESP (IP protocol 50, no UDP encapsulation) is only a "
-            + "TerminalPayload of FrameDecoder; CallPipeline hands CallTracker transport segments only, so the "
-            + "tunnel's rhythm (ESP at 50 packets/s each way for 4.5 s) is never seen. Needs Sources/Pipeline + Sources/Calls"
-    ]
-
     @Test(arguments: tunnelTruths)
     func callInsideTheTunnelIsJudgedVPN(stem: String) throws {
         let truth = try Self.json(Self.folder.appendingPathComponent(stem + ".tunnel.json"))
@@ -182,28 +165,21 @@ import Wire
         )
         let scan = try OfflineCapture(path: capture.path).analyzeCalls(context: NetworkContext())
         let segments = scan.calls.flatMap(\.segments)
-        let check = {
-            // An encrypted tunnel is judged on its outer flow, a clear one (L2TP, GRE, PPTP) on the inner media.
-            let match = segments.first {
-                Set(["\($0.local)", "\($0.remote)"]) == outer || Set(["\($0.local)", "\($0.remote)"]) == inner
-            }
-            guard let segment = match else {
-                Issue.record(
-                    Comment(
-                        rawValue: "\(stem): no segment on \(outer.sorted()) or \(inner.sorted()); ours: "
-                            + segments.map { "\($0.path) \($0.local)⇄\($0.remote)" }.joined(separator: "; ")
-                    )
-                )
-                return
-            }
-            #expect(segment.path == .vpn, "\(stem)")
-            #expect(segment.tunnel == tunnel, "\(stem): tunnel \(segment.tunnel ?? "none")")
+        // An encrypted tunnel is judged on its outer flow, a clear one (L2TP, GRE, PPTP) on the inner media;
+        // an outer flow without ports (plain ESP) is named by its two hosts.
+        let match = segments.first {
+            let ends = Set(["\($0.local)", "\($0.remote)"])
+            return ends == outer || Set(["\($0.local.address)", "\($0.remote.address)"]) == outer || ends == inner
         }
-        if let gap = Self.knownVerdictGaps[stem] {
-            withKnownIssue(Comment(rawValue: gap)) { check() }
-        } else {
-            check()
-        }
+        let segment = try #require(
+            match,
+            Comment(
+                rawValue: "\(stem): no segment on \(outer.sorted()) or \(inner.sorted()); ours: "
+                    + segments.map { "\($0.path) \($0.local)⇄\($0.remote)" }.joined(separator: "; ")
+            )
+        )
+        #expect(segment.path == .vpn, "\(stem)")
+        #expect(segment.tunnel == tunnel, "\(stem): tunnel \(segment.tunnel ?? "none")")
     }
 
     // MARK: broken tunnel headers
@@ -217,55 +193,8 @@ import Wire
         case silent
     }
 
-    // The reasons the gaps below are not fixed here (none is in Sources/Dissect/Tunnels):
-    static let ipsecFallThrough =
-        "PacketAnalyzer.analyzeIPsec returns false when ESPHeader/IKEHeader do not parse on UDP 500/4500, and the "
-        + "datagram falls through to the media probes as unknown UDP (Sources/Flows/PacketAnalyzer.swift)"
-    static let l2tpFallThrough =
-        "L2TPHeader.parse returns nil and the datagram on UDP 1701 falls through as unknown UDP; FrameDecoder's "
-        + "`try? L2TP.decode` drops the error uncounted (Sources/Flows/PacketAnalyzer.swift, Sources/Dissect/FrameDecoder.swift)"
-    static let wireguardDropped =
-        "on a flow confirmed as WireGuard, a datagram that is neither a whole message nor has the data header "
-        + "is left unlabelled (PacketAnalyzer.analyzeDatagram `if flow.confirmedProtocol == .wireguard`), Sources/Flows/PacketAnalyzer.swift"
-    static let espTerminal =
-        "plain ESP is a TerminalPayload: FrameDecoder never parses ESPHeader for IP protocol 50, so a reserved SPI or a "
-        + "header cut short is not noticed (Sources/Dissect/FrameDecoder.swift)"
-
     /// Broken packets that are not marked, by "capture frame N mutation", with what happens instead.
-    static let unmarked: [String: (report: Report, why: String)] = [
-        "ipsec-esp-malformed.pcap frame 3 ike-length": (.silent, ipsecFallThrough),
-        "ipsec-esp-malformed.pcap frame 4 esp-truncated": (.silent, espTerminal),
-        "ipsec-esp-malformed.pcap frame 6 esp-flipped": (.silent, espTerminal),
-        "ipsec-esp-malformed.pcap frame 8 ike-truncated": (.silent, ipsecFallThrough),
-        "ipsec-natt-malformed.pcap frame 3 ike-truncated": (.silent, ipsecFallThrough),
-        "ipsec-natt-malformed.pcap frame 4 esp-truncated": (.silent, ipsecFallThrough),
-        "ipsec-natt-malformed.pcap frame 6 esp-flipped": (.silent, ipsecFallThrough),
-        "ipsec-natt-malformed.pcap frame 8 ike-flipped": (.silent, ipsecFallThrough),
-        "ipsec-natt-malformed.pcap frame 9 ike-length": (.silent, ipsecFallThrough),
-        "l2tp-malformed.pcap frame 7 l2tp-truncated": (.silent, l2tpFallThrough),
-        "l2tp-malformed.pcap frame 9 l2tp-flipped": (.silent, l2tpFallThrough),
-        "l2tp-malformed.pcap frame 11 l2tp-length":
-            (
-                .silent,
-                "the L2TP length field is skipped, never compared with the datagram (L2TP.decode, L2TPHeader); "
-                    + "the PPP/IPv4 inside still decodes"
-            ),
-        "pptp-malformed.pcap frame 6 pptp-flipped":
-            (
-                .silent,
-                "on a flow already confirmed as PPTP the magic cookie is not checked again "
-                    + "(Sources/Flows/PacketAnalyzer+TCP.swift); the message is shown as control type 7"
-            ),
-        "pptp-malformed.pcap frame 12 pptp-gre-length":
-            (
-                .silent,
-                "GRE.decode skips the version-1 key (payload length, call id) without comparing the payload "
-                    + "length with the packet; the PPP/IPv4 inside still decodes"
-            ),
-        "wireguard-malformed.pcap frame 5 wg-truncated": (.silent, wireguardDropped),
-        "wireguard-malformed.pcap frame 7 wg-flipped": (.silent, wireguardDropped),
-        "wireguard-malformed.pcap frame 9 wg-type-flipped": (.silent, wireguardDropped),
-    ]
+    static let unmarked: [String: (report: Report, why: String)] = [:]
 
     @Test(arguments: malformedSets)
     func brokenTunnelHeadersAreMarkedMalformed(set: String) throws {

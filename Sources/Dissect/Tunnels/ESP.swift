@@ -14,8 +14,13 @@ public struct ESPHeader: Sendable, Equatable {
         let start = input.offset
         spi = try input.read(UInt32.self)
         sequence = try input.read(UInt32.self)
-        guard spi > 255 else { throw .malformed(at: start, reason: "ESP SPI 0-255 reserved") }  // RFC 4303 §2.1
+        // RFC 4303 §2.1: SPI 0 "MUST NOT be sent on the wire".
+        guard spi != 0 else { throw .malformed(at: start, reason: "ESP SPI 0") }
     }
+
+    /// SPIs 1–255 are reserved to IANA (RFC 4303 §2.1), so IKE never picks one; manually keyed
+    /// SAs (RFC 4301 §4.5) may still use them, so a reserved SPI alone does not make a packet malformed.
+    public var hasReservedSPI: Bool { spi <= 255 }
 
     public static let natTraversalPort: UInt16 = 4500
 }

@@ -13,6 +13,7 @@ import Wire
 ///     |                            Length                             |
 public struct IKEHeader: Sendable, Equatable {
     public static let port: UInt16 = 500
+    public static let headerLength = 28
     public var initiatorSPI: UInt64
     public var responderSPI: UInt64
     public var majorVersion: UInt8
@@ -31,9 +32,10 @@ public struct IKEHeader: Sendable, Equatable {
         try input.skip(1)  // flags
         messageID = try input.read(UInt32.self)
         length = Int(try input.read(UInt32.self))
-        guard majorVersion == 1 || majorVersion == 2, length >= 28 else {
-            throw .malformed(at: start, reason: "IKE header")
-        }
+        // IKEv1 (RFC 2408) or IKEv2 (RFC 7296 §3.1: a receiver drops other major versions).
+        guard majorVersion == 1 || majorVersion == 2 else { throw .malformed(at: start, reason: "IKE major version") }
+        // The length counts the whole message, header included.
+        guard length >= Self.headerLength else { throw .malformed(at: start, reason: "IKE length below its header") }
     }
 
     public var exchangeName: StaticString {

@@ -1,15 +1,17 @@
 import Wire
 
-/// The L2TPv2 header (RFC 2661 §3.1), control and data alike — `L2TP.decode` follows only data
-/// messages into PPP; this names every message for `packets`.
+/// The L2TPv2 header (RFC 2661 §3.1), control and data alike: parsing leaves the cursor at the
+/// message's AVPs (control) or PPP frame (data).
 ///
-///     | T L x x S x O P x x x x Ver=2 | [length] | tunnel id | session id | [Ns | Nr] | [offset] |
+///     | T L x x S x O P x x x x Ver=2 | [length] | tunnel id | session id | [Ns | Nr] | [offset size | pad] |
 ///
 /// Control messages (T=1) must carry L and S (§3.1); typical first words are 0xC802 (control)
 /// and 0x4002 / 0x0002 (data). A control message without them is still L2TP, but malformed:
 /// tcpdump's l2tp-avp-overflow.pcap sends 0xF002 (T, L and two reserved bits; no S).
 public struct L2TPHeader: Sendable, Equatable {
     public var flags: UInt16
+    /// "The total length of the message in octets" (L bit set): the UDP payload's length.
+    public var length: Int?
     public var tunnelID: UInt16
     public var sessionID: UInt16
 
@@ -21,13 +23,16 @@ public struct L2TPHeader: Sendable, Equatable {
         let start = input.offset
         flags = try input.read(UInt16.self)
         guard flags & 0x000F == 2 else { throw .malformed(at: start, reason: "L2TP version") }
-        if flags & 0x4000 != 0 { try input.skip(2) }
+        length = flags & 0x4000 != 0 ? Int(try input.read(UInt16.self)) : nil
         tunnelID = try input.read(UInt16.self)
         sessionID = try input.read(UInt16.self)
+        if flags & 0x0800 != 0 { try input.skip(4) }  // Ns, Nr
+        if flags & 0x0200 != 0 { try input.skip(Int(try input.read(UInt16.self))) }  // offset padding
     }
 
-    public static func parse(_ payload: UnsafeRawBufferPointer) -> L2TPHeader? {
-        var input = ByteCursor(payload)
-        return try? L2TPHeader(parsing: &input)
+    /// The version field of a datagram's first word (L2TPv3, RFC 3931, shares the port as 3);
+    /// nil when the datagram is shorter than that word.
+    public static func version(of payload: UnsafeRawBufferPointer) -> UInt16? {
+        (try? ByteCursor(payload).peek(UInt16.self)).map { $0 & 0x000F }
     }
 }

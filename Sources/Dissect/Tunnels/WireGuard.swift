@@ -19,17 +19,23 @@ public struct WireGuardMessage: Sendable, Equatable {
         let word = try input.read(UInt32.self)
         type = UInt8(truncatingIfNeeded: word >> 24)
         guard word & 0x00FF_FFFF == 0 else { throw .malformed(at: start, reason: "WireGuard reserved bytes") }
-        switch type {
-        case 1: guard size == 148 else { throw .malformed(at: start, reason: "WireGuard initiation size") }
-        case 2: guard size == 92 else { throw .malformed(at: start, reason: "WireGuard response size") }
-        case 3: guard size == 64 else { throw .malformed(at: start, reason: "WireGuard cookie size") }
-        case 4: guard size >= 32, size & 15 == 0 else { throw .malformed(at: start, reason: "WireGuard data size") }
-        default: throw .malformed(at: start, reason: "WireGuard type")
-        }
+        guard (1...4).contains(type) else { throw .malformed(at: start, reason: "WireGuard type") }
+        guard Self.sizeFits(type: type, size) else { throw .malformed(at: start, reason: "WireGuard message size") }
         // WireGuard writes its indices and counter little-endian (whitepaper §5.4).
         index = try input.read(UInt32.self).byteSwapped
         counter = type == 4 ? try input.read(UInt64.self).byteSwapped : nil
         try input.skip(input.remaining)
+    }
+
+    /// Each type's size: initiation 148, response 92, cookie reply 64, transport data 32 + 16n.
+    static func sizeFits(type: UInt8, _ size: Int) -> Bool {
+        switch type {
+        case 1: size == 148
+        case 2: size == 92
+        case 3: size == 64
+        case 4: size >= 32 && size & 15 == 0
+        default: false
+        }
     }
 
     public var name: StaticString {
@@ -49,10 +55,20 @@ extension WireGuardMessage {
         return (try? WireGuardMessage(parsing: &input)) != nil
     }
 
-    /// Transport-data type and zero reserved bytes with at least the header and tag: on a flow
-    /// already confirmed as WireGuard, a datagram of an odd size is a malformed data message.
-    public static func hasDataHeader(_ payload: UnsafeRawBufferPointer) -> Bool {
+    /// Whether a datagram on a flow already confirmed as WireGuard is WireGuard's, whole or broken:
+    /// its first word has zero reserved bytes (broken if cut short, of a wrong size or of an unknown
+    /// type), or a known type at that type's size (broken by a reserved byte set). Anything else is
+    /// another protocol on the same sockets (Tailscale's disco messages, "TS💬…").
+    public static func hasWireGuardShape(_ payload: UnsafeRawBufferPointer) -> Bool {
         let input = ByteCursor(payload)
-        return payload.count >= 32 && (try? input.peek(UInt32.self)) == 0x0400_0000
+        guard let word = try? input.peek(UInt32.self) else { return false }
+        return word & 0x00FF_FFFF == 0 || sizeFits(type: UInt8(truncatingIfNeeded: word >> 24), payload.count)
+    }
+
+    /// A type the whitepaper defines (1–4): tshark names such a message WireGuard even when it is
+    /// broken, and shows any other type as data.
+    public static func hasKnownType(_ payload: UnsafeRawBufferPointer) -> Bool {
+        let input = ByteCursor(payload)
+        return (try? input.peek(UInt8.self)).map { (1...4).contains($0) } ?? false
     }
 }
