@@ -24,14 +24,25 @@ extension PathJudge {
         for tunnel in activeTunnels {
             let overlaps = tunnel.firstTime <= end && tunnel.lastTime >= start
             if overlaps && !ordered.contains(where: { $0.path == .vpn }) {
+                let server = tunnel.server.text(ipProtocol: tunnel.ipProtocol)
                 notes.append(
-                    "a \(tunnelLabel(tunnel.kind)) tunnel to \(hostText(tunnel.server)) was up during the call, and the media bypassed it "
-                        + "(split tunnel; frame \(tunnel.evidenceFrame): \(tunnel.evidence))")
+                    "a \(tunnelLabel(tunnel.kind)) tunnel to \(server) was up during the call, and the media bypassed it "
+                        + "(split tunnel; frame \(tunnel.evidenceFrame): \(tunnel.evidence))"
+                )
             }
         }
         return CallVerdict(
-            id: id, start: start, end: end, local: main.local, remote: main.remote, segments: ordered,
-            streams: streams, chain: chain(main), notes: notes)
+            id: id,
+            start: start,
+            end: end,
+            local: main.local,
+            remote: main.remote,
+            segments: ordered,
+            streams: streams,
+            chain: chain(main),
+            notes: notes,
+            ipProtocol: main.ipProtocol
+        )
     }
 
     /// The field study's chain view of a segment, e.g. `192.168.178.91:50000 → TURN 192.0.2.10:3478 (udp) → peer`.
@@ -42,15 +53,11 @@ extension PathJudge {
         case .relay:
             "\(s.local) → TURN \(s.relay.map { "\($0)" } ?? "\(s.remote)") (\(s.relayTransport ?? "udp")) → peer"
         case .vpn:
-            "\(hostText(s.local)) → VPN (\(s.tunnel ?? "tunnel")\(s.server.map { ", \(hostText($0))" } ?? ""))"
-                + " → \(hostText(s.remote))"
+            "\(s.endpointText(s.local)) → VPN (\(s.tunnel ?? "tunnel")\(s.server.map { ", \(s.endpointText($0))" } ?? ""))"
+                + " → \(s.endpointText(s.remote))"
         case .unknown: "\(s.local) → ? → \(s.remote)"
         }
     }
-
-    /// An endpoint as the verdict's texts name it: a tunnel without ports (ESP, GRE), whose
-    /// endpoints hold port 0, by its host alone.
-    func hostText(_ endpoint: Endpoint) -> String { endpoint.port == 0 ? "\(endpoint.address)" : "\(endpoint)" }
 
     // MARK: calls seen only as a tunnel's rhythm
 
@@ -96,14 +103,25 @@ extension PathJudge {
                 let turnFrame = tracker.turnServers[tunnel.server.address] ?? tracker.turnRequests[tunnel.server.address]
                 let isTURN = turnFrame != nil || (tunnel.kind == .tls && isRelayNetwork(tunnel.server.address))
                 var segment = PathSegment(
-                    start: start, end: end, path: isTURN ? .relay : .vpn, tunnel: nil, server: tunnel.server,
-                    relay: nil, relayTransport: nil, local: tunnel.client, remote: tunnel.server,
-                    transport: tunnel.key.transport, packets: packets, confidence: 0.7, evidence: [],
-                    firstFrame: tunnel.evidenceFrame)
-                let carrier = tunnel.ipProtocol.map { $0 == 50 ? "ESP" : $0 == 47 ? "GRE" : "IP protocol \($0)" }
+                    start: start,
+                    end: end,
+                    path: isTURN ? .relay : .vpn,
+                    tunnel: nil,
+                    server: tunnel.server,
+                    relay: nil,
+                    relayTransport: nil,
+                    local: tunnel.client,
+                    remote: tunnel.server,
+                    transport: tunnel.key.transport,
+                    packets: packets,
+                    confidence: 0.7,
+                    evidence: [],
+                    firstFrame: tunnel.evidenceFrame,
+                    ipProtocol: tunnel.ipProtocol
+                )
                 segment.evidence.append(
-                    "\(carrier ?? tunnel.key.transport.rawValue.uppercased())"
-                        + " \(hostText(tunnel.client)) ⇄ \(hostText(tunnel.server))"
+                    "\(segment.transportName.uppercased())"
+                        + " \(segment.endpointText(tunnel.client)) ⇄ \(segment.endpointText(tunnel.server))"
                         + (tunnel.serverName.map { " (SNI \($0))" } ?? "")
                         + ": call-like traffic for \(seconds) s, \(rate) (rule: media-rhythm-in-tunnel)")
                 if isTURN {
@@ -130,9 +148,22 @@ extension PathJudge {
                                 + "or media over TLS; name the VPN server with --vpn-server to judge it vpn")
                     }
                 }
-                calls.append(CallVerdict(
-                    id: 0, start: start, end: end, local: tunnel.client, remote: tunnel.server, segments: [segment],
-                    streams: [], chain: chain(segment), notes: ["the call's own packets are encrypted inside the tunnel: endpoints inside are not visible"]))
+                calls.append(
+                    CallVerdict(
+                        id: 0,
+                        start: start,
+                        end: end,
+                        local: tunnel.client,
+                        remote: tunnel.server,
+                        segments: [segment],
+                        streams: [],
+                        chain: chain(segment),
+                        notes: [
+                            "the call's own packets are encrypted inside the tunnel: endpoints inside are not visible"
+                        ],
+                        ipProtocol: tunnel.ipProtocol
+                    )
+                )
             }
         }
         return calls

@@ -34,6 +34,24 @@ public struct PathSegment: Sendable {
     public var evidence: [String]
     /// The first frame that carried media on this segment.
     public var firstFrame: Int
+    /// The IP protocol of a flow without ports (50 ESP, 47 GRE: a VPN's outer flow between two hosts,
+    /// whose endpoints hold port 0); nil on UDP and TCP.
+    public var ipProtocol: UInt8? = nil
+
+    /// `udp`, `tcp`, or on a flow without ports its IP protocol: `esp`, `gre`.
+    public var transportName: String { ipProtocol.map(Self.portlessTransportName) ?? transport.rawValue }
+
+    /// One of the segment's endpoints as reports print it: `host:port`, or the host alone on a flow
+    /// without ports.
+    public func endpointText(_ endpoint: Endpoint) -> String { endpoint.text(ipProtocol: ipProtocol) }
+
+    static func portlessTransportName(_ ipProtocol: UInt8) -> String {
+        switch ipProtocol {
+        case 50: "esp"
+        case 47: "gre"
+        default: "ip-proto-\(ipProtocol)"
+        }
+    }
 }
 
 /// A call: media flows that belong together (one ICE session, one SIP dialog, or one tunnel run).
@@ -54,6 +72,18 @@ public struct CallVerdict: Sendable {
     public var nominations: [Nomination] = []
     /// The TURN allocations the call's side made, with their lifecycle.
     public var relays: [RelaySummary] = []
+    /// The IP protocol of the flow `local` and `remote` come from when it has no ports (see
+    /// `PathSegment.ipProtocol`).
+    public var ipProtocol: UInt8? = nil
+
+    /// `local` or `remote` as reports print it: `host:port`, or the host alone on a flow without ports.
+    public func endpointText(_ endpoint: Endpoint) -> String { endpoint.text(ipProtocol: ipProtocol) }
+}
+
+extension Endpoint {
+    /// The endpoint on a flow of `ipProtocol`: the host alone when the protocol has no ports (its port
+    /// 0 is a placeholder), else `host:port`, since UDP's port 0 is a real one that tshark prints too.
+    func text(ipProtocol: UInt8?) -> String { ipProtocol == nil ? description : "\(address)" }
 }
 
 /// One TURN allocation's lifecycle as the capture shows it (RFC 8656 §7–§12): Allocate (and any

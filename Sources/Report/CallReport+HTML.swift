@@ -32,7 +32,8 @@ extension CallReport {
         for call in calls {
             let path = call.segments.last?.path ?? .unknown
             out += "<h2>Call \(call.id) <span class=\"path\" style=\"background:\(Self.colors[path] ?? "#777")\">\(path.rawValue)</span>"
-            out += " <small>\(relative(call.start))–\(relative(call.end)) s, \(Self.escape("\(call.local)")) ⇄ \(Self.escape("\(call.remote)"))</small></h2>\n"
+            let ends = "\(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))"
+            out += " <small>\(relative(call.start))–\(relative(call.end)) s, \(Self.escape(ends))</small></h2>\n"
             out += diagram(call)
             out += timeline(call, span: span)
             out += "<table><tr><th>#</th><th>time (s)</th><th>path</th><th>5-tuple</th><th>packets</th><th>confidence</th><th>evidence</th></tr>\n"
@@ -41,7 +42,8 @@ extension CallReport {
                 if let tunnel = s.tunnel { label += " (\(tunnel))" }
                 if let relay = s.relay { label += " via \(relay) \(s.relayTransport ?? "")" }
                 out += "<tr><td>\(j + 1)</td><td>\(relative(s.start))–\(relative(s.end))</td><td>\(Self.escape(label))</td>"
-                out += "<td><code>\(s.transport.rawValue) \(Self.escape("\(s.local)")) ⇄ \(Self.escape("\(s.remote)"))</code></td>"
+                let ends = "\(s.endpointText(s.local)) ⇄ \(s.endpointText(s.remote))"
+                out += "<td><code>\(s.transportName) \(Self.escape(ends))</code></td>"
                 out += "<td>\(s.packets)</td><td>\(String(format: "%.2f", s.confidence))</td><td class=\"evidence\">"
                 out += s.evidence.map(Self.escape).joined(separator: "<br>") + "</td></tr>\n"
             }
@@ -62,17 +64,17 @@ extension CallReport {
     /// Boxes and arrows: PC → (NAT | VPN | TURN) → peer, for the call's last segment.
     func diagram(_ call: CallVerdict) -> String {
         guard let s = call.segments.last else { return "" }
-        var hops: [(String, String)] = [("this host", "\(s.local)")]
+        var hops: [(String, String)] = [("this host", s.endpointText(s.local))]
         switch s.path {
         case .direct: break
         case .srflx: hops.append(("NAT", "server-reflexive"))
-        case .vpn: hops.append(("VPN \(s.tunnel ?? "")", s.server.map { "\($0)" } ?? "tunnel"))
+        case .vpn: hops.append(("VPN \(s.tunnel ?? "")", s.server.map(s.endpointText) ?? "tunnel"))
         case .relay:
             if let tunnel = s.tunnel { hops.append(("VPN \(tunnel)", "tunnel")) }
             hops.append(("TURN \(s.relayTransport ?? "")", s.relay.map { "\($0)" } ?? "\(s.remote)"))
         case .unknown: hops.append(("?", ""))
         }
-        hops.append(("peer", s.path == .relay || s.path == .vpn ? "" : "\(s.remote)"))
+        hops.append(("peer", s.path == .relay || s.path == .vpn ? "" : s.endpointText(s.remote)))
         let width = 190, gap = 60, height = 64
         let total = hops.count * width + (hops.count - 1) * gap + 20
         let color = Self.colors[s.path] ?? "#777"
@@ -101,7 +103,11 @@ extension CallReport {
             let x0 = 10 + width * Double(s.start.nanoseconds - origin.nanoseconds) / Double(span)
             let x1 = 10 + width * Double(s.end.nanoseconds - origin.nanoseconds) / Double(span)
             let y = j * (rowHeight + 4) + 2
-            svg += "<rect x=\"\(String(format: "%.1f", x0))\" y=\"\(y)\" width=\"\(String(format: "%.1f", max(2, x1 - x0)))\" height=\"\(rowHeight)\" fill=\"\(Self.colors[s.path] ?? "#777")\"><title>\(Self.escape("\(s.path.rawValue) \(s.local) ⇄ \(s.remote)"))</title></rect>\n"
+            let barWidth = String(format: "%.1f", max(2, x1 - x0))
+            svg += "<rect x=\"\(String(format: "%.1f", x0))\" y=\"\(y)\" width=\"\(barWidth)\""
+            svg += " height=\"\(rowHeight)\" fill=\"\(Self.colors[s.path] ?? "#777")\">"
+            let title = "\(s.path.rawValue) \(s.endpointText(s.local)) ⇄ \(s.endpointText(s.remote))"
+            svg += "<title>\(Self.escape(title))</title></rect>\n"
             let label = "\(s.path.rawValue)\(s.tunnel.map { " (\($0))" } ?? "")"
             let nearEnd = x1 > width - 90  // put the label left of a bar that ends near the axis end
             svg += "<text x=\"\(String(format: "%.1f", nearEnd ? x0 - 4 : x1 + 4))\" y=\"\(y + 13)\"\(nearEnd ? " text-anchor=\"end\"" : "")>\(label)</text>\n"

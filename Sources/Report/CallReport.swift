@@ -50,7 +50,8 @@ public struct CallReport {
     public func callJSON(_ call: CallVerdict) -> String {
         var out = ""
         out += "{\"id\":\(call.id),\"start\":\(relative(call.start)),\"end\":\(relative(call.end))"
-        out += ",\"local\":\(Self.quote("\(call.local)")),\"remote\":\(Self.quote("\(call.remote)"))"
+        out += ",\"local\":\(Self.quote(call.endpointText(call.local)))"
+        out += ",\"remote\":\(Self.quote(call.endpointText(call.remote)))"
         out += ",\"path\":\(Self.quote(call.segments.last?.path.rawValue ?? "unknown"))"
         out += ",\"chain\":\(Self.quote(call.chain)),\"notes\":[\(call.notes.map(Self.quote).joined(separator: ","))]"
         out += ",\"segments\":["
@@ -60,9 +61,10 @@ public struct CallReport {
             out += ",\"tunnel\":\(s.tunnel.map(Self.quote) ?? "null")"
             out += ",\"relay\":\(s.relay.map { Self.quote("\($0)") } ?? "null")"
             out += ",\"relayTransport\":\(s.relayTransport.map(Self.quote) ?? "null")"
-            out += ",\"server\":\(s.server.map { Self.quote("\($0)") } ?? "null")"
-            out += ",\"local\":\(Self.quote("\(s.local)")),\"remote\":\(Self.quote("\(s.remote)"))"
-            out += ",\"transport\":\"\(s.transport.rawValue)\",\"packets\":\(s.packets)"
+            out += ",\"server\":\(s.server.map { Self.quote(s.endpointText($0)) } ?? "null")"
+            out += ",\"local\":\(Self.quote(s.endpointText(s.local)))"
+            out += ",\"remote\":\(Self.quote(s.endpointText(s.remote)))"
+            out += ",\"transport\":\"\(s.transportName)\",\"packets\":\(s.packets)"
             out += ",\"confidence\":\(String(format: "%.2f", s.confidence)),\"firstFrame\":\(s.firstFrame)"
             if j > 0 {
                 out += ",\"gapBefore\":\(ConversationReport.seconds(max(0, s.start.nanoseconds - call.segments[j - 1].end.nanoseconds)))"
@@ -109,9 +111,11 @@ public struct CallReport {
         var out = header ? Self.csvHeader + "\n" : ""
         for call in calls {
             for (j, s) in call.segments.enumerated() {
-                let fields = [file, "\(call.id)", "\(j + 1)", relative(s.start), relative(s.end), s.path.rawValue,
-                              s.tunnel ?? "", s.relay.map { "\($0)" } ?? "", s.relayTransport ?? "", "\(s.local)",
-                              "\(s.remote)", s.transport.rawValue, "\(s.packets)", String(format: "%.2f", s.confidence)]
+                let fields = [
+                    file, "\(call.id)", "\(j + 1)", relative(s.start), relative(s.end), s.path.rawValue,
+                    s.tunnel ?? "", s.relay.map { "\($0)" } ?? "", s.relayTransport ?? "", s.endpointText(s.local),
+                    s.endpointText(s.remote), s.transportName, "\(s.packets)", String(format: "%.2f", s.confidence),
+                ]
                 out += fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
                     .joined(separator: ",") + "\n"
             }
@@ -131,7 +135,8 @@ public struct CallReport {
         }
         for call in calls {
             let path = Set(call.segments.map(\.path)).count == 1 ? call.segments[0].path.rawValue.uppercased() : "CHANGED"
-            out += "\nCall \(call.id)  \(relative(call.start))–\(relative(call.end)) s  \(call.local) ⇄ \(call.remote)  path: \(path)\n"
+            let ends = "\(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))"
+            out += "\nCall \(call.id)  \(relative(call.start))–\(relative(call.end)) s  \(ends)  path: \(path)\n"
             out += "  \(call.chain)\n"
             for (j, s) in call.segments.enumerated() {
                 if j > 0 {
@@ -139,9 +144,12 @@ public struct CallReport {
                     out += "  ↳ path change after a media gap of \(ConversationReport.seconds(gap)) s\n"
                 }
                 var line = "  [\(j + 1)] \(relative(s.start))–\(relative(s.end)) s  \(s.path.rawValue)"
-                if let tunnel = s.tunnel { line += " (\(tunnel)\(s.server.map { " to \($0)" } ?? ""))" }
+                if let tunnel = s.tunnel {
+                    line += " (\(tunnel)\(s.server.map { " to \(s.endpointText($0))" } ?? ""))"
+                }
                 if let relay = s.relay { line += " via \(relay) (\(s.relayTransport ?? "udp"))" }
-                line += "  \(s.transport.rawValue) \(s.local) ⇄ \(s.remote)  \(s.packets) packets  confidence \(String(format: "%.2f", s.confidence))"
+                line += "  \(s.transportName) \(s.endpointText(s.local)) ⇄ \(s.endpointText(s.remote))"
+                line += "  \(s.packets) packets  confidence \(String(format: "%.2f", s.confidence))"
                 out += line + "\n"
                 if explain { for evidence in s.evidence { out += "      · \(evidence)\n" } }
             }

@@ -79,7 +79,7 @@ struct LiveView {
             guard let s = call.segments.last else { continue }
             let recent = changedAt[call.id].map { now - $0 < 10_000_000_000 } ?? false
             let path = s.path.rawValue.uppercased() + (s.tunnel.map { " (\($0))" } ?? "") + (s.relay.map { " via \($0)" } ?? "")
-            out += "  call \(call.id)  \(call.local) ⇄ \(call.remote)  "
+            out += "  call \(call.id)  \(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))  "
             out += recent ? "\u{1B}[1;33mPATH CHANGED → \(path)\u{1B}[0m" : path
             let lost = call.streams.compactMap(\.lost).reduce(0, +)
             let expected = call.streams.reduce(0) { $0 + $1.packets } + lost

@@ -148,6 +148,63 @@ import Testing
         #expect(outcome.stdout.contains("No calls found"))
     }
 
+    /// The outer hosts of the IPsec tunnel in ipsec-esp.pcap, from strongSwan's own state
+    /// (ipsec-esp.tunnel.json), not from callpath's output.
+    static func espTunnelHosts() throws -> (client: String, server: String) {
+        let url = URL(fileURLWithPath: "\(captures)/vpn-tunnels/ipsec-esp.tunnel.json")
+        let state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let client = try #require(state["client"] as? [String: Any])
+        return (try #require(client["local-host"] as? String), try #require(client["remote-host"] as? String))
+    }
+
+    /// Plain ESP (IP protocol 50) has no ports: the call is reported between the two hosts over
+    /// `esp`, never as a UDP flow on port 0.
+    @Test func espCallIsReportedBetweenHostsInText() throws {
+        let hosts = try Self.espTunnelHosts()
+        let outcome = try CommandLineTests.run([
+            "analyze", "--explain", "\(Self.captures)/vpn-tunnels/ipsec-esp.pcap",
+        ])
+        #expect(outcome.status == 0)
+        for host in [hosts.client, hosts.server] {
+            #expect(!outcome.stdout.contains("\(host):0"), "a port-0 endpoint in:\n\(outcome.stdout)")
+        }
+        #expect(outcome.stdout.contains(" s  \(hosts.client) ⇄ \(hosts.server)  path: VPN\n"))
+        #expect(outcome.stdout.contains("vpn (ipsec to \(hosts.server))  esp \(hosts.client) ⇄ \(hosts.server)  "))
+    }
+
+    @Test func espCallKeepsTheJSONContract() throws {
+        let hosts = try Self.espTunnelHosts()
+        let outcome = try CommandLineTests.run(["analyze", "-f", "json", "\(Self.captures)/vpn-tunnels/ipsec-esp.pcap"])
+        #expect(outcome.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let capture = try #require(report["capture"] as? [String: Any])
+        #expect(Set(capture.keys).isSuperset(of: ["file", "packets", "start", "end", "linkType", "notes"]))
+        let calls = try #require(report["calls"] as? [[String: Any]])
+        #expect(calls.count == 1)
+        let call = try #require(calls.first)
+        let callKeys: Set = [
+            "id", "start", "end", "local", "remote", "path", "chain", "notes", "segments", "candidates", "nominations",
+            "streams",
+        ]
+        #expect(Set(call.keys).isSuperset(of: callKeys))
+        #expect(call["local"] as? String == hosts.client)
+        #expect(call["remote"] as? String == hosts.server)
+        #expect(call["path"] as? String == "vpn")
+        let segments = try #require(call["segments"] as? [[String: Any]])
+        #expect(segments.count == 1)
+        let segment = try #require(segments.first)
+        let segmentKeys: Set = [
+            "start", "end", "path", "tunnel", "relay", "relayTransport", "server", "local", "remote", "transport",
+            "packets", "confidence", "firstFrame", "evidence",
+        ]
+        #expect(Set(segment.keys).isSuperset(of: segmentKeys))
+        #expect(segment["transport"] as? String == "esp")
+        #expect(segment["tunnel"] as? String == "ipsec")
+        #expect(segment["local"] as? String == hosts.client)
+        #expect(segment["remote"] as? String == hosts.server)
+        #expect(segment["server"] as? String == hosts.server)
+    }
+
     @Test func badNetworkOptionsAreUsageErrors() throws {
         let outcome = try CommandLineTests.run(["analyze", "--corp-net", "10.0.0.0/40", "\(CommandLineTests.linktypes)/ethernet.pcap"])
         #expect(outcome.status == 64)
