@@ -5,37 +5,13 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CAPDIR="$(dirname "$HERE")"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "make-captures.sh: must run as root (needs ip netns, veth, iptables, TUN); refusing." >&2; exit 2
-fi
-if ! ip netns add cpt-probe-$$ >/dev/null 2>&1; then
-  echo "make-captures.sh: 'ip netns add' does not work here (no network namespaces); refusing." >&2; exit 2
-fi
-ip netns del cpt-probe-$$
+source "$CAPDIR/tools/namespace-script.sh"
+require_namespaces make-captures.sh
 
 source "$HERE/lib/topo.sh"
 WORK="$HERE/.work"
 PY="$HERE/.venv/bin/python"
-PIDS=()
-
-log() { echo "[$(date +%T)] $*" >&2; }
-
-cleanup() {
-  local rc=$?
-  set +e
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
-    kill "${PIDS[$i]}" 2>/dev/null
-  done
-  sleep 0.5
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
-    kill -0 "${PIDS[$i]}" 2>/dev/null && kill -9 "${PIDS[$i]}" 2>/dev/null
-  done
-  PIDS=()
-  topo_down
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_started_on_exit
 
 # ---------------------------------------------------------------- dependencies
 install_deps() {

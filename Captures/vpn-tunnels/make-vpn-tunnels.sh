@@ -9,40 +9,19 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "make-vpn-tunnels.sh: must run as root (needs ip netns, veth, iptables, TUN); refusing." >&2; exit 2
-fi
-if ! ip netns add cpv-probe-$$ >/dev/null 2>&1; then
-  echo "make-vpn-tunnels.sh: 'ip netns add' does not work here (no network namespaces); refusing." >&2; exit 2
-fi
-ip netns del cpv-probe-$$
+source "$HERE/../tools/namespace-script.sh"
+require_namespaces make-vpn-tunnels.sh
 
 WORK="$HERE/.work"
 PY="$HERE/.venv/bin/python"
-PIDS=()
 NAMESPACES=(cpv-cli cpv-nat cpv-srv)
 PSK="callpath-test-psk-0123456789"   # a test key for namespaces that reach nothing else
-
-log() { echo "[$(date +%T)] $*" >&2; }
 
 topo_down() {
   for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 
-cleanup() {
-  local rc=$?
-  set +e
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill "${PIDS[$i]}" 2>/dev/null; done
-  sleep 0.5
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do
-    kill -0 "${PIDS[$i]}" 2>/dev/null && kill -9 "${PIDS[$i]}" 2>/dev/null
-  done
-  PIDS=()
-  topo_down
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_started_on_exit
 
 install_deps() {
   local need=()
