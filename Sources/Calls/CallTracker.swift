@@ -154,7 +154,9 @@ public struct CallTracker {
     /// TURN ChannelData whose inner bytes the decoders could not label (TURN over TCP or TLS, SRTP
     /// before its stream is confirmed): RTP/RTCP by its first byte (RFC 7983), or, when the bytes
     /// are not in this segment, relayed data, which in a call is media.
-    static func relaysMedia(_ analysis: PacketAnalysis, _ protocols: ProtocolSet, _ payload: UnsafeRawBufferPointer) -> Bool {
+    static func relaysMedia(_ analysis: PacketAnalysis, _ protocols: ProtocolSet, _ payload: UnsafeRawBufferPointer)
+        -> Bool
+    {
         guard protocols.contains(.turnChannel) else { return false }
         guard let data = analysis.channelData?.data ?? analysis.msFrame?.data else { return true }
         guard data.lowerBound >= 0, data.lowerBound < payload.count else { return true }
@@ -164,7 +166,8 @@ public struct CallTracker {
     /// The VPN this flow's packets belong to, if any, from the decoders' verdict on the flow.
     static func tunnelKind(_ protocols: ProtocolSet, _ transport: Transport) -> ProtocolName? {
         guard protocols.containsAny(tunnelProtocols) else { return nil }
-        for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp] where protocols.contains(name) {
+        for name in [ProtocolName.sstp, .iphttps, .openvpn, .wireguard, .esp, .l2tp, .pptp]
+        where protocols.contains(name) {
             return name
         }
         if protocols.contains(.isakmp) { return .esp }
@@ -188,8 +191,12 @@ public struct CallTracker {
     // MARK: STUN and TURN
 
     private mutating func noteSTUN(
-        _ message: STUNMessage, _ analysis: PacketAnalysis, _ meta: PacketMeta, _ segment: TransportSegment,
-        _ key: FlowKey, _ slot: Int
+        _ message: STUNMessage,
+        _ analysis: PacketAnalysis,
+        _ meta: PacketMeta,
+        _ segment: TransportSegment,
+        _ key: FlowKey,
+        _ slot: Int
     ) {
         let attributes = message.attributes
         let method = message.method
@@ -213,7 +220,9 @@ public struct CallTracker {
             mediaRecords[row] = record
         case (.binding, .request):
             // No USERNAME: server-reflexive discovery against a STUN/TURN server (RFC 8445 §5.1.1.2).
-            if turnRequests[segment.destination.address] == nil { turnRequests[segment.destination.address] = meta.frame }
+            if turnRequests[segment.destination.address] == nil {
+                turnRequests[segment.destination.address] = meta.frame
+            }
         case (.binding, .success):
             guard let mapped = attributes.xorMappedAddress ?? attributes.mappedAddress else { return }
             if slots[slot].media >= 0, mediaRecords[slots[slot].media].iceChecks > 0 {
@@ -231,22 +240,35 @@ public struct CallTracker {
                 }
             }
         case (.allocate, .request):
-            if turnRequests[segment.destination.address] == nil { turnRequests[segment.destination.address] = meta.frame }
+            if turnRequests[segment.destination.address] == nil {
+                turnRequests[segment.destination.address] = meta.frame
+            }
             if allocations[key] == nil {
                 allocations[key] = TURNAllocationRecord(
-                    key: key, client: segment.source, server: segment.destination, requestFrame: meta.frame)
+                    key: key,
+                    client: segment.source,
+                    server: segment.destination,
+                    requestFrame: meta.frame
+                )
             }
             if attributes.msMagicCookie { allocations[key]?.microsoft = true }
         case (.allocate, .success):
-            var record = allocations[key] ?? TURNAllocationRecord(
-                key: key, client: segment.destination, server: segment.source, requestFrame: meta.frame)
+            var record =
+                allocations[key]
+                ?? TURNAllocationRecord(
+                    key: key,
+                    client: segment.destination,
+                    server: segment.source,
+                    requestFrame: meta.frame
+                )
             record.successFrame = record.successFrame ?? meta.frame
             // MS-TURN (Teams, Skype) returns the allocated address in MAPPED-ADDRESS and the client's
             // reflexive address in XOR-MAPPED-ADDRESS (MS-TURN §2.2.2.1).
             let microsoft = attributes.msMagicCookie || attributes.msVersion != nil
             let msRelayed = microsoft && attributes.xorRelayedAddress == nil ? attributes.mappedAddress : nil
             record.relayed = attributes.xorRelayedAddress ?? msRelayed ?? record.relayed
-            record.mapped = attributes.xorMappedAddress ?? (msRelayed == nil ? attributes.mappedAddress : nil) ?? record.mapped
+            record.mapped =
+                attributes.xorMappedAddress ?? (msRelayed == nil ? attributes.mappedAddress : nil) ?? record.mapped
             if microsoft { record.microsoft = true }
             record.multiplexedSession = attributes.msMultiplexedSessionID ?? record.multiplexedSession
             record.lifetime = attributes.lifetime ?? record.lifetime
@@ -293,8 +315,13 @@ public struct CallTracker {
     // MARK: media
 
     private mutating func noteMedia(
-        _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis, _ protocols: ProtocolSet,
-        _ key: FlowKey, _ slot: Int, hopLimit: UInt8
+        _ meta: PacketMeta,
+        _ segment: TransportSegment,
+        _ analysis: PacketAnalysis,
+        _ protocols: ProtocolSet,
+        _ key: FlowKey,
+        _ slot: Int,
+        hopLimit: UInt8
     ) {
         // Mutated in place: copying a record out and back would retain and release its arrays per packet.
         let tunnel = segment.tunnelDepth > 0 ? Self.enclosingTunnel(segment.layers) : nil
@@ -313,7 +340,8 @@ public struct CallTracker {
             record.firstMediaFrame = record.firstMediaFrame ?? meta.frame
             if meta.timestamp > record.lastTime { record.lastTime = meta.timestamp }
             if meta.timestamp < record.firstTime { record.firstTime = meta.timestamp }
-            if protocols.contains(.turnChannel) || (protocols.contains(.stun) && analysis.stun?.attributes.data != nil) {
+            if protocols.contains(.turnChannel) || (protocols.contains(.stun) && analysis.stun?.attributes.data != nil)
+            {
                 record.turnFramedPackets &+= 1
                 record.firstTURNFrame = record.firstTURNFrame ?? meta.frame
             }
@@ -346,12 +374,17 @@ public struct CallTracker {
     // MARK: tunnels
 
     private mutating func noteTunnel(
-        _ kind: ProtocolName, _ meta: PacketMeta, _ segment: TransportSegment, _ analysis: PacketAnalysis,
-        _ key: FlowKey, _ slot: Int
+        _ kind: ProtocolName,
+        _ meta: PacketMeta,
+        _ segment: TransportSegment,
+        _ analysis: PacketAnalysis,
+        _ key: FlowKey,
+        _ slot: Int
     ) {
         let row = countTunnelPacket(kind, meta, from: segment.source, to: segment.destination, key, slot)
         Self.update(&tunnelRecords[row]) { record in
-            if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello, let range = hello.serverName,
+            if record.serverName == nil, let hello = analysis.tlsHello, hello.isClientHello,
+                let range = hello.serverName,
                 case .payload(let offset) = analysis.tlsHelloLocation
             {
                 record.serverName = Self.text(segment.payload, range, offset: offset)
@@ -363,7 +396,8 @@ public struct CallTracker {
                 if let (request, connect) = record.sstpSetup() {
                     record.kind = .sstp
                     record.evidenceFrame = request
-                    record.evidence = "the client's first encrypted records (frames \(request), \(connect)) hold an HTTP "
+                    record.evidence =
+                        "the client's first encrypted records (frames \(request), \(connect)) hold an HTTP "
                         + "request and then a 14-byte message, the sizes of SSTP_DUPLEX_POST and CALL_CONNECT_REQUEST (MS-SSTP)"
                 }
             }

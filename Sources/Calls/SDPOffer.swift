@@ -56,10 +56,15 @@ public struct SDPOffer: Sendable {
                 if fields.count > 1, let port = UInt16(fields[1]), port != 0 { ports.append(port) }
             } else if line.hasPrefix("a=candidate:") {
                 let fields = line.dropFirst(12).split(separator: " ").map(String.init)
-                guard fields.count >= 8, let address = IPAddress(fields[4]), let port = UInt16(fields[5]) else { continue }
+                guard fields.count >= 8, let address = IPAddress(fields[4]), let port = UInt16(fields[5]) else {
+                    continue
+                }
                 var candidate = OfferedCandidate(
-                    type: fields[7], address: Endpoint(address: address, port: port), transport: fields[2].lowercased(),
-                    related: nil)
+                    type: fields[7],
+                    address: Endpoint(address: address, port: port),
+                    transport: fields[2].lowercased(),
+                    related: nil
+                )
                 if let r = fields.firstIndex(of: "raddr"), r + 3 < fields.count, fields[r + 2] == "rport",
                     let related = IPAddress(fields[r + 1]), let relatedPort = UInt16(fields[r + 3])
                 {

@@ -33,10 +33,17 @@ public enum CaptureDevices {
                 address = a.next
             }
             let flags = entry.flags
-            devices.append(Device(
-                name: String(cString: entry.name), description: entry.description.map { String(cString: $0) },
-                addresses: addresses, isUp: flags & UInt32(PCAP_IF_UP) != 0, isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
-                isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0, isWireless: flags & UInt32(PCAP_IF_WIRELESS) != 0))
+            devices.append(
+                Device(
+                    name: String(cString: entry.name),
+                    description: entry.description.map { String(cString: $0) },
+                    addresses: addresses,
+                    isUp: flags & UInt32(PCAP_IF_UP) != 0,
+                    isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
+                    isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0,
+                    isWireless: flags & UInt32(PCAP_IF_WIRELESS) != 0
+                )
+            )
             current = entry.next
         }
         return devices
@@ -54,7 +61,9 @@ public enum CaptureDevices {
         guard family == AF_INET || family == AF_INET6 else { return nil }
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
-        guard getnameinfo(socketAddress, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { return nil }
+        guard getnameinfo(socketAddress, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else {
+            return nil
+        }
         return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

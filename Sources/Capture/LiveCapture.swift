@@ -50,7 +50,11 @@ public final class LiveCapture: PacketSource {
             pcap_close(created)
             throw Self.activationError(device: device, status: status, detail: detail)
         }
-        if status > 0 { warnings.append("\(device): \(String(cString: pcap_statustostr(status))): \(String(cString: pcap_geterr(created)))") }
+        if status > 0 {
+            warnings.append(
+                "\(device): \(String(cString: pcap_statustostr(status))): \(String(cString: pcap_geterr(created)))"
+            )
+        }
         handle = created
         linkType = LinkType(rawValue: pcap_datalink(created))
         snaplen = pcap_snapshot(created)
@@ -65,7 +69,8 @@ public final class LiveCapture: PacketSource {
             throw CaptureError(
                 code: .badFilter,
                 message: "capture filter \"\(filter)\" rejected: \(String(cString: pcap_geterr(handle))); "
-                    + "write it in tcpdump's filter syntax (man pcap-filter), e.g. \"udp or tcp port 443\"")
+                    + "write it in tcpdump's filter syntax (man pcap-filter), e.g. \"udp or tcp port 443\""
+            )
         }
         defer { pcap_freecode(&program) }
         guard pcap_setfilter(handle, &program) == 0 else {
@@ -74,12 +79,21 @@ public final class LiveCapture: PacketSource {
     }
 
     public func forEachPacket(
-        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void, idle: () -> Void
+        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void,
+        idle: () -> Void
     ) throws(CaptureError) {
-        let outcome = PcapReadLoop.run(handle, unsignedSeconds: false, onPacket: { timestamp, captured, wire, bytes in
-            packetsRead &+= 1
-            body(PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire), bytes)
-        }, onTimeout: idle)
+        let outcome = PcapReadLoop.run(
+            handle,
+            unsignedSeconds: false,
+            onPacket: { timestamp, captured, wire, bytes in
+                packetsRead &+= 1
+                body(
+                    PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire),
+                    bytes
+                )
+            },
+            onTimeout: idle
+        )
         if case .failed(let reason) = outcome {
             throw CaptureError(code: .read, message: "\(device): capture stopped: \(reason)")
         }
@@ -105,16 +119,25 @@ public final class LiveCapture: PacketSource {
             return CaptureError(
                 code: .permissionDenied,
                 message: "permission denied on \(device): run as root or grant CAP_NET_RAW and CAP_NET_ADMIN "
-                    + "(sudo setcap cap_net_raw,cap_net_admin=eip $(which callpath))")
+                    + "(sudo setcap cap_net_raw,cap_net_admin=eip $(which callpath))"
+            )
         case PCAP_ERROR_NO_SUCH_DEVICE:
             let known = CaptureDevices.list().map(\.name).joined(separator: ", ")
             return CaptureError(
                 code: .noSuchDevice,
-                message: "no interface named \(device); known interfaces: \(known.isEmpty ? "none" : known) (see `callpath interfaces`)")
+                message:
+                    "no interface named \(device); known interfaces: \(known.isEmpty ? "none" : known) (see `callpath interfaces`)"
+            )
         case PCAP_ERROR_IFACE_NOT_UP:
-            return CaptureError(code: .interfaceDown, message: "\(device) is down: bring it up (ip link set \(device) up) and retry")
+            return CaptureError(
+                code: .interfaceDown,
+                message: "\(device) is down: bring it up (ip link set \(device) up) and retry"
+            )
         default:
-            return CaptureError(code: .unreadable, message: "\(device): \(String(cString: pcap_statustostr(status))): \(detail)")
+            return CaptureError(
+                code: .unreadable,
+                message: "\(device): \(String(cString: pcap_statustostr(status))): \(detail)"
+            )
         }
     }
 }

@@ -10,6 +10,7 @@ public protocol PacketSource: AnyObject {
     /// whenever a live read times out with no packet (at least every read timeout), so callers can
     /// refresh a display. The bytes are valid only inside `body`.
     func forEachPacket(
-        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void, idle: () -> Void
+        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void,
+        idle: () -> Void
     ) throws(CaptureError)
 }

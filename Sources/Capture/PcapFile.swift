@@ -27,7 +27,10 @@ public final class PcapFile: PacketSource {
         if let problem = Self.problemOpening(path) { throw problem }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         let opened = pcap_open_offline_with_tstamp_precision(
-            path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+            path,
+            UInt32(PCAP_TSTAMP_PRECISION_NANO),
+            &errorBuffer
+        )
         guard let opened else {
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.classifyOpenFailure(path: path, reason: reason)
@@ -42,7 +45,8 @@ public final class PcapFile: PacketSource {
     public var name: String { path }
 
     public func forEachPacket(
-        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void, idle: () -> Void
+        _ body: (PacketMeta, UnsafeRawBufferPointer) -> Void,
+        idle: () -> Void
     ) throws(CaptureError) {
         try forEachPacket(body)
     }
@@ -50,11 +54,19 @@ public final class PcapFile: PacketSource {
     /// Calls `body` for every frame in file order. Throws `.truncated` when the file ends inside a
     /// record (after every complete record was delivered) and `.read` on other libpcap errors.
     public func forEachPacket(_ body: (PacketMeta, UnsafeRawBufferPointer) -> Void) throws(CaptureError) {
-        let outcome = PcapReadLoop.run(handle, unsignedSeconds: !isPcapNG, onPacket: { timestamp, captured, wire, bytes in
-            packetsRead &+= 1
-            nextRecordOffset &+= 16 &+ Int64(captured)
-            body(PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire), bytes)
-        }, onTimeout: {})
+        let outcome = PcapReadLoop.run(
+            handle,
+            unsignedSeconds: !isPcapNG,
+            onPacket: { timestamp, captured, wire, bytes in
+                packetsRead &+= 1
+                nextRecordOffset &+= 16 &+ Int64(captured)
+                body(
+                    PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire),
+                    bytes
+                )
+            },
+            onTimeout: {}
+        )
         if case .failed(let reason) = outcome { throw readFailure(reason) }
     }
 
@@ -66,13 +78,15 @@ public final class PcapFile: PacketSource {
                 code: .truncated,
                 message: "\(path): capture is cut off mid-record at byte \(offset), after \(packetsRead) complete "
                     + "packets (libpcap: \(reason)); results cover those packets; the file was probably copied "
-                    + "while still being written: copy it again once the capture has stopped")
+                    + "while still being written: copy it again once the capture has stopped"
+            )
         }
         if lowered.contains("different from the type of the first interface") {
             return CaptureError(
                 code: .unsupportedLinkType,
                 message: "\(path): interfaces with different link types in one pcapng (libpcap: \(reason)); "
-                    + "split it per interface with `editcap -T` or `tshark -r FILE -w OUT -Y frame.interface_id==N`")
+                    + "split it per interface with `editcap -T` or `tshark -r FILE -w OUT -Y frame.interface_id==N`"
+            )
         }
         return CaptureError(code: .read, message: "\(path): read error after \(packetsRead) packets: \(reason)")
     }
@@ -89,16 +103,21 @@ public final class PcapFile: PacketSource {
                 return CaptureError(code: .fileNotFound, message: "\(path): no such file; check the path")
             }
             return CaptureError(
-                code: .unreadable, message: "\(path): cannot access: \(String(cString: strerror(errno)))")
+                code: .unreadable,
+                message: "\(path): cannot access: \(String(cString: strerror(errno)))"
+            )
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             return CaptureError(
-                code: .unreadable, message: "\(path): is a directory; give a .pcap or .pcapng file inside it")
+                code: .unreadable,
+                message: "\(path): is a directory; give a .pcap or .pcapng file inside it"
+            )
         }
         guard access(path, R_OK) == 0 else {
             return CaptureError(
                 code: .unreadable,
-                message: "\(path): permission denied; make it readable (chmod a+r) or run as its owner")
+                message: "\(path): permission denied; make it readable (chmod a+r) or run as its owner"
+            )
         }
         return nil
     }
@@ -106,13 +125,15 @@ public final class PcapFile: PacketSource {
     private static func classifyOpenFailure(path: String, reason: String) -> CaptureError {
         let lowered = reason.lowercased()
         if lowered.contains("unknown file format") || lowered.contains("bad dump file format")
-            || lowered.contains("not a pcap") || lowered.contains("too short") || lowered.contains("truncated dump file")
+            || lowered.contains("not a pcap") || lowered.contains("too short")
+            || lowered.contains("truncated dump file")
             || lowered.contains("version")
         {
             return CaptureError(
                 code: .notACapture,
                 message: "\(path): not a pcap or pcapng capture (libpcap: \(reason)); save it from Wireshark "
-                    + "as pcapng, or convert it with `editcap -F pcapng IN OUT`")
+                    + "as pcapng, or convert it with `editcap -F pcapng IN OUT`"
+            )
         }
         return CaptureError(code: .unreadable, message: "\(path): cannot open: \(reason)")
     }

@@ -45,7 +45,9 @@ public final class PcapNGWriter {
         guard let opened = fopen(currentPath, "wb") else {
             throw CaptureError(
                 code: .write,
-                message: "\(currentPath): cannot write: \(String(cString: strerror(errno))); choose a writable path with -w")
+                message:
+                    "\(currentPath): cannot write: \(String(cString: strerror(errno))); choose a writable path with -w"
+            )
         }
         file = opened
         paths.append(currentPath)
@@ -61,7 +63,8 @@ public final class PcapNGWriter {
         let length = 20 + 4 + namePadded + 8 + 4
         block.removeAll(keepingCapacity: true)
         append32(1); append32(UInt32(length)); append16(linkType); append16(0); append32(snaplen)
-        append16(2); append16(UInt16(name.count)); block += name; block += [UInt8](repeating: 0, count: namePadded - name.count)
+        append16(2); append16(UInt16(name.count)); block += name;
+        block += [UInt8](repeating: 0, count: namePadded - name.count)
         append16(9); append16(1); block += [9, 0, 0, 0]
         append16(0); append16(0)
         append32(UInt32(length))
@@ -86,7 +89,10 @@ public final class PcapNGWriter {
         for _ in bytes.count..<padded { block.append(0) }
         append32(UInt32(length))
         guard flushBlock() else {
-            throw CaptureError(code: .write, message: "\(currentPath): write failed: \(String(cString: strerror(errno)))")
+            throw CaptureError(
+                code: .write,
+                message: "\(currentPath): write failed: \(String(cString: strerror(errno)))"
+            )
         }
     }
 

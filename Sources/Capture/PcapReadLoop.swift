@@ -15,7 +15,8 @@ enum PcapReadLoop {
     ///   - onPacket: the header and bytes; the bytes are valid only during the call.
     ///   - onTimeout: a live read timed out with no packet.
     static func run(
-        _ handle: OpaquePointer, unsignedSeconds: Bool,
+        _ handle: OpaquePointer,
+        unsignedSeconds: Bool,
         onPacket: (_ timestamp: Timestamp, _ capturedLength: Int, _ wireLength: Int, UnsafeRawBufferPointer) -> Void,
         onTimeout: () -> Void
     ) -> Outcome {
@@ -28,7 +29,12 @@ enum PcapReadLoop {
                 let seconds = unsignedSeconds ? Int64(UInt32(truncatingIfNeeded: h.ts.tv_sec)) : Int64(h.ts.tv_sec)
                 // With PCAP_TSTAMP_PRECISION_NANO libpcap stores nanoseconds in tv_usec.
                 let timestamp = Timestamp(seconds: seconds, nanoseconds: Int64(h.ts.tv_usec))
-                onPacket(timestamp, Int(h.caplen), Int(h.len), UnsafeRawBufferPointer(start: data, count: Int(h.caplen)))
+                onPacket(
+                    timestamp,
+                    Int(h.caplen),
+                    Int(h.len),
+                    UnsafeRawBufferPointer(start: data, count: Int(h.caplen))
+                )
             } else if status == 0 {
                 onTimeout()
             } else if status == PCAP_ERROR_BREAK {

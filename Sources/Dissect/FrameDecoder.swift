@@ -35,7 +35,9 @@ public struct FrameDecoder {
 
     /// Decodes `frame`, calling `visit` once per transport header found, outermost first.
     public mutating func decode(
-        _ frame: UnsafeRawBufferPointer, at time: Timestamp, _ visit: (TransportSegment) -> Void
+        _ frame: UnsafeRawBufferPointer,
+        at time: Timestamp,
+        _ visit: (TransportSegment) -> Void
     ) {
         counters.frames &+= 1
         outerHopLimit = 0
@@ -55,7 +57,10 @@ public struct FrameDecoder {
     }
 
     mutating func decodeNetwork(
-        _ network: NetworkProtocol, _ input: inout ByteCursor, depth: Int, at time: Timestamp,
+        _ network: NetworkProtocol,
+        _ input: inout ByteCursor,
+        depth: Int,
+        at time: Timestamp,
         _ visit: (TransportSegment) -> Void
     ) throws(DecodeError) {
         guard depth <= Self.maximumTunnelDepth else { throw .malformed(at: input.offset, reason: "tunnel depth") }
@@ -70,8 +75,18 @@ public struct FrameDecoder {
             bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
             if header.isFragment {
                 try decodeFragment(
-                    header.source, header.destination, id: UInt32(header.identification), header.protocolNumber,
-                    offset: header.fragmentOffset, more: header.moreFragments, payload, header.payloadLength, depth, time, visit)
+                    header.source,
+                    header.destination,
+                    id: UInt32(header.identification),
+                    header.protocolNumber,
+                    offset: header.fragmentOffset,
+                    more: header.moreFragments,
+                    payload,
+                    header.payloadLength,
+                    depth,
+                    time,
+                    visit
+                )
                 return
             }
             var rest = payload
@@ -86,8 +101,18 @@ public struct FrameDecoder {
             bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
             if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
                 try decodeFragment(
-                    header.source, header.destination, id: fragment.identification, header.protocolNumber,
-                    offset: fragment.offset, more: fragment.moreFragments, payload, header.payloadLength, depth, time, visit)
+                    header.source,
+                    header.destination,
+                    id: fragment.identification,
+                    header.protocolNumber,
+                    offset: fragment.offset,
+                    more: fragment.moreFragments,
+                    payload,
+                    header.payloadLength,
+                    depth,
+                    time,
+                    visit
+                )
                 return
             }
             var rest = payload
@@ -106,8 +131,13 @@ public struct FrameDecoder {
     }
 
     mutating func decodeIPPayload(
-        _ protocolNumber: UInt8, _ source: IPAddress, _ destination: IPAddress, _ input: inout ByteCursor,
-        _ depth: Int, _ time: Timestamp, _ visit: (TransportSegment) -> Void
+        _ protocolNumber: UInt8,
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
     ) throws(DecodeError) {
         switch protocolNumber {
         case 17:
@@ -117,9 +147,17 @@ public struct FrameDecoder {
             trail.append(.udp)
             visit(
                 TransportSegment(
-                    transport: .udp, source: Endpoint(address: source, port: udp.sourcePort),
-                    destination: Endpoint(address: destination, port: udp.destinationPort), payload: payload.rest.bytes,
-                    tcp: nil, tunnelDepth: depth, reassembled: false, layers: trail, insideICMPError: insideICMPError))
+                    transport: .udp,
+                    source: Endpoint(address: source, port: udp.sourcePort),
+                    destination: Endpoint(address: destination, port: udp.destinationPort),
+                    payload: payload.rest.bytes,
+                    tcp: nil,
+                    tunnelDepth: depth,
+                    reassembled: false,
+                    layers: trail,
+                    insideICMPError: insideICMPError
+                )
+            )
             var inner = payload
             let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName)
             switch (udp.sourcePort, udp.destinationPort) {
@@ -143,13 +181,23 @@ public struct FrameDecoder {
             trail.append(.tcp)
             visit(
                 TransportSegment(
-                    transport: .tcp, source: Endpoint(address: source, port: tcp.sourcePort),
-                    destination: Endpoint(address: destination, port: tcp.destinationPort), payload: payload.bytes,
-                    tcp: tcp, tunnelDepth: depth, reassembled: false, layers: trail, insideICMPError: insideICMPError))
+                    transport: .tcp,
+                    source: Endpoint(address: source, port: tcp.sourcePort),
+                    destination: Endpoint(address: destination, port: tcp.destinationPort),
+                    payload: payload.bytes,
+                    tcp: tcp,
+                    tunnelDepth: depth,
+                    reassembled: false,
+                    layers: trail,
+                    insideICMPError: insideICMPError
+                )
+            )
         case 1, 58:  // ICMP, ICMPv6: errors quote a packet, which is not traffic of its own
             counters.icmp &+= 1
             trail.append(.icmp)
-            if followsICMPQuotes, !insideICMPError, let quoted = ICMPQuote.quotedNetwork(&input, v6: protocolNumber == 58) {
+            if followsICMPQuotes, !insideICMPError,
+                let quoted = ICMPQuote.quotedNetwork(&input, v6: protocolNumber == 58)
+            {
                 insideICMPError = true
                 try? decodeNetwork(quoted, &input, depth: depth, at: time, visit)
             }
@@ -160,7 +208,12 @@ public struct FrameDecoder {
         case 47:
             trail.append(.gre)
             if (try? input.peek(UInt16.self, at: 2)) == 0x880B { trail.append(.ppp) }
-            terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 47, payload: input.rest.bytes)
+            terminal = TerminalPayload(
+                source: source,
+                destination: destination,
+                protocolNumber: 47,
+                payload: input.rest.bytes
+            )
             let gre = try GRE.decode(&input, wireLength: input.remaining &+ bytesCutOff)
             if !gre.payloadLengthAgrees { lengthDisagrees = true }
             try decodeNetwork(gre.inner, &input, depth: depth &+ 1, at: time, visit)
@@ -172,11 +225,20 @@ public struct FrameDecoder {
             try decodeIPPayload(next, source, destination, &input, depth, time, visit)
         case 50:
             trail.append(.esp)
-            terminal = TerminalPayload(source: source, destination: destination, protocolNumber: 50, payload: input.rest.bytes)
+            terminal = TerminalPayload(
+                source: source,
+                destination: destination,
+                protocolNumber: 50,
+                payload: input.rest.bytes
+            )
             try checkESP(&input, source, destination)
         default:
             terminal = TerminalPayload(
-                source: source, destination: destination, protocolNumber: protocolNumber, payload: input.rest.bytes)
+                source: source,
+                destination: destination,
+                protocolNumber: protocolNumber,
+                payload: input.rest.bytes
+            )
         }
     }
 
@@ -223,21 +285,40 @@ public struct FrameDecoder {
 
     /// Files one IPv4 or IPv6 fragment; the frame that completes a datagram reports its transport header.
     mutating func decodeFragment(
-        _ source: IPAddress, _ destination: IPAddress, id: UInt32, _ protocolNumber: UInt8, offset: Int, more: Bool,
-        _ payload: ByteCursor, _ declaredLength: Int, _ depth: Int, _ time: Timestamp, _ visit: (TransportSegment) -> Void
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        id: UInt32,
+        _ protocolNumber: UInt8,
+        offset: Int,
+        more: Bool,
+        _ payload: ByteCursor,
+        _ declaredLength: Int,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
     ) throws(DecodeError) {
         counters.ipFragments &+= 1
         let key = IPFragmentTracker.key(source, destination, id: id, protocolNumber: protocolNumber)
         guard
             let first = fragments.add(
-                key, offset: offset, moreFragments: more, data: payload, wireDataLength: declaredLength, at: time)
+                key,
+                offset: offset,
+                moreFragments: more,
+                data: payload,
+                wireDataLength: declaredLength,
+                at: time
+            )
         else { return }
         try decodeReassembled(first, protocolNumber, source, destination, depth, visit)
     }
 
     mutating func decodeReassembled(
-        _ first: IPFragmentTracker.TransportHeaderBytes, _ protocolNumber: UInt8, _ source: IPAddress,
-        _ destination: IPAddress, _ depth: Int, _ visit: (TransportSegment) -> Void
+        _ first: IPFragmentTracker.TransportHeaderBytes,
+        _ protocolNumber: UInt8,
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        _ depth: Int,
+        _ visit: (TransportSegment) -> Void
     ) throws(DecodeError) {
         try first.withBytes { (bytes) throws(DecodeError) in
             var input = ByteCursor(bytes)
@@ -248,20 +329,34 @@ public struct FrameDecoder {
                 counters.udp &+= 1
                 visit(
                     TransportSegment(
-                        transport: .udp, source: Endpoint(address: source, port: udp.sourcePort),
+                        transport: .udp,
+                        source: Endpoint(address: source, port: udp.sourcePort),
                         destination: Endpoint(address: destination, port: udp.destinationPort),
-                        payload: UnsafeRawBufferPointer(start: nil, count: 0), tcp: nil, tunnelDepth: depth,
-                        reassembled: true, layers: trail, insideICMPError: insideICMPError))
+                        payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                        tcp: nil,
+                        tunnelDepth: depth,
+                        reassembled: true,
+                        layers: trail,
+                        insideICMPError: insideICMPError
+                    )
+                )
             case 6:
                 trail.append(.tcp)
                 let (tcp, _) = try TCPHeader.decode(&input)
                 counters.tcp &+= 1
                 visit(
                     TransportSegment(
-                        transport: .tcp, source: Endpoint(address: source, port: tcp.sourcePort),
+                        transport: .tcp,
+                        source: Endpoint(address: source, port: tcp.sourcePort),
                         destination: Endpoint(address: destination, port: tcp.destinationPort),
-                        payload: UnsafeRawBufferPointer(start: nil, count: 0), tcp: tcp, tunnelDepth: depth,
-                        reassembled: true, layers: trail, insideICMPError: insideICMPError))
+                        payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                        tcp: tcp,
+                        tunnelDepth: depth,
+                        reassembled: true,
+                        layers: trail,
+                        insideICMPError: insideICMPError
+                    )
+                )
             default:
                 break
             }
@@ -315,8 +410,12 @@ extension FrameDecoder {
     /// TLS records), after the frame that carried it: `layers` is the enclosing segment's trail
     /// with the tunnel's names, `depth` its tunnel depth plus one.
     public mutating func decode(
-        tunnelled packet: UnsafeRawBufferPointer, _ network: NetworkProtocol, depth: Int, layers: LayerTrail,
-        at time: Timestamp, _ visit: (TransportSegment) -> Void
+        tunnelled packet: UnsafeRawBufferPointer,
+        _ network: NetworkProtocol,
+        depth: Int,
+        layers: LayerTrail,
+        at time: Timestamp,
+        _ visit: (TransportSegment) -> Void
     ) {
         trail = layers
         terminal = nil

@@ -19,8 +19,14 @@ public struct TransportSegment {
     public var insideICMPError: Bool
 
     public init(
-        transport: Transport, source: Endpoint, destination: Endpoint, payload: UnsafeRawBufferPointer,
-        tcp: TCPHeader?, tunnelDepth: Int, reassembled: Bool, layers: LayerTrail = LayerTrail(),
+        transport: Transport,
+        source: Endpoint,
+        destination: Endpoint,
+        payload: UnsafeRawBufferPointer,
+        tcp: TCPHeader?,
+        tunnelDepth: Int,
+        reassembled: Bool,
+        layers: LayerTrail = LayerTrail(),
         insideICMPError: Bool = false
     ) {
         self.transport = transport

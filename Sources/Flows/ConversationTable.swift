@@ -48,8 +48,13 @@ public struct ConversationTable {
         guard let position else {
             let created = conversations.count
             var conversation = Conversation(
-                transport: segment.transport, a: segment.source, b: segment.destination, first: time, last: time,
-                key: key)
+                transport: segment.transport,
+                a: segment.source,
+                b: segment.destination,
+                first: time,
+                last: time,
+                key: key
+            )
             conversation.framesAToB = 1
             conversation.bytesAToB = wireLength
             conversations.append(conversation)

@@ -25,16 +25,23 @@ public struct EndpointPairIndex: Sendable {
             lowLow = low.address.low
             highHigh = high.address.high
             highLow = high.address.low
-            meta = UInt64(low.port) << 48 | UInt64(high.port) << 32 | (low.address.isIPv6 ? 4 : 0)
+            meta =
+                UInt64(low.port) << 48 | UInt64(high.port) << 32 | (low.address.isIPv6 ? 4 : 0)
                 | (high.address.isIPv6 ? 2 : 0) | (transport == .tcp ? 1 : 0)
         }
 
         public var low: Endpoint {
-            Endpoint(address: Self.address(lowHigh, lowLow, v6: meta & 4 != 0), port: UInt16(truncatingIfNeeded: meta >> 48))
+            Endpoint(
+                address: Self.address(lowHigh, lowLow, v6: meta & 4 != 0),
+                port: UInt16(truncatingIfNeeded: meta >> 48)
+            )
         }
 
         public var high: Endpoint {
-            Endpoint(address: Self.address(highHigh, highLow, v6: meta & 2 != 0), port: UInt16(truncatingIfNeeded: meta >> 32))
+            Endpoint(
+                address: Self.address(highHigh, highLow, v6: meta & 2 != 0),
+                port: UInt16(truncatingIfNeeded: meta >> 32)
+            )
         }
 
         public var transport: Transport { meta & 1 != 0 ? .tcp : .udp }

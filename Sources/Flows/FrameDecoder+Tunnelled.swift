@@ -7,7 +7,9 @@ extension FrameDecoder {
     /// state: inner media becomes an ordinary flow whose segments carry `tunnelDepth > 0`.
     /// Afterwards `trail` is the last inner packet's protocol stack.
     public mutating func decodeTunnelled(
-        by analyzer: inout PacketAnalyzer, frame: Int, time: Timestamp,
+        by analyzer: inout PacketAnalyzer,
+        frame: Int,
+        time: Timestamp,
         _ body: (TransportSegment, PacketAnalysis, FlowState?) -> Void
     ) {
         guard analyzer.payloads.liftedCount > 0 else { return }
@@ -24,9 +26,14 @@ extension FrameDecoder {
         swap(&analysis, &analyzer.liftedAnalysis)
         defer { swap(&analysis, &analyzer.liftedAnalysis) }
         for entry in lifted.entries {
-            decode(tunnelled: lifted.bytes(of: entry), .ipv6, depth: entry.depth, layers: entry.layers, at: time) { segment in
+            decode(tunnelled: lifted.bytes(of: entry), .ipv6, depth: entry.depth, layers: entry.layers, at: time) {
+                segment in
                 analyzer.analyze(segment, frame: frame, time: time, into: &analysis)
-                body(segment, analysis, analyzer.table.state(of: FlowKey(segment.transport, segment.source, segment.destination)))
+                body(
+                    segment,
+                    analysis,
+                    analyzer.table.state(of: FlowKey(segment.transport, segment.source, segment.destination))
+                )
             }
         }
     }

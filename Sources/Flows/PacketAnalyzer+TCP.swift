@@ -44,8 +44,15 @@ extension PayloadAnalyzer {
         case .deliver(let skip):
             guard skip < payload.count else { return }
             deliver(
-                UnsafeRawBufferPointer(rebasing: payload[skip...]), base: skip, ports: ports, &flow, &direction,
-                frame: frame, time: time, &result)
+                UnsafeRawBufferPointer(rebasing: payload[skip...]),
+                base: skip,
+                ports: ports,
+                &flow,
+                &direction,
+                frame: frame,
+                time: time,
+                &result
+            )
             // Early segments this one joined up with follow on in this frame, where the gap filled.
             var ready = direction.shiftHeld(after: payload.count &- skip)
             while ready > 0 {
@@ -53,8 +60,15 @@ extension PayloadAnalyzer {
                 swap(&run, &direction.held)
                 run.withUnsafeBytes { raw in
                     deliver(
-                        UnsafeRawBufferPointer(rebasing: raw[..<ready]), base: Self.heldBase, ports: ports, &flow,
-                        &direction, frame: frame, time: time, &result)
+                        UnsafeRawBufferPointer(rebasing: raw[..<ready]),
+                        base: Self.heldBase,
+                        ports: ports,
+                        &flow,
+                        &direction,
+                        frame: frame,
+                        time: time,
+                        &result
+                    )
                 }
                 swap(&run, &direction.held)
                 ready = direction.shiftHeld(after: ready)
@@ -88,8 +102,14 @@ extension PayloadAnalyzer {
 
     /// Cuts in-order bytes of a direction into PDUs, finding (or re-finding) the framing first.
     mutating func deliver(
-        _ bytes: UnsafeRawBufferPointer, base: Int, ports: (UInt16, UInt16), _ flow: inout FlowState,
-        _ direction: inout TCPDirection, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ bytes: UnsafeRawBufferPointer,
+        base: Int,
+        ports: (UInt16, UInt16),
+        _ flow: inout FlowState,
+        _ direction: inout TCPDirection,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         var framing = direction.framing
         defer { direction.framing = framing }
@@ -134,7 +154,9 @@ extension PayloadAnalyzer {
     }
 
     /// What the first bytes of a direction (or the first after a gap) say about its framing.
-    static func detectFraming(_ bytes: UnsafeRawBufferPointer, ports: (UInt16, UInt16), flow: FlowState) -> StreamFraming {
+    static func detectFraming(_ bytes: UnsafeRawBufferPointer, ports: (UInt16, UInt16), flow: FlowState)
+        -> StreamFraming
+    {
         let input = ByteCursor(bytes)
         if TLSRecordHeader.probe(bytes) { return .tls }
         let word0 = try? input.peek(UInt16.self)
@@ -158,8 +180,14 @@ extension PayloadAnalyzer {
 
     /// Cuts the new bytes of a segment into PDUs of `framing`, labelling those that end here.
     mutating func walkPDUs(
-        _ bytes: UnsafeRawBufferPointer, base: Int, _ framing: StreamFraming, _ direction: inout TCPDirection,
-        _ flow: inout FlowState, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ bytes: UnsafeRawBufferPointer,
+        base: Int,
+        _ framing: StreamFraming,
+        _ direction: inout TCPDirection,
+        _ flow: inout FlowState,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(bytes)
         while input.remaining > 0 {
@@ -171,7 +199,13 @@ extension PayloadAnalyzer {
                     direction.appendHello(chunk.bytes)
                 } else if framing == .tls, direction.tlsRecordType == TLSContentType.applicationData.rawValue {
                     readRecordPlaintext(
-                        chunk.bytes, at: offsetInRecord, recordLength: direction.tlsRecordLength, &direction, &flow, &result)
+                        chunk.bytes,
+                        at: offsetInRecord,
+                        recordLength: direction.tlsRecordLength,
+                        &direction,
+                        &flow,
+                        &result
+                    )
                 }
                 if direction.pduRemaining == 0 {
                     completeSplitPDU(framing, &direction, &flow, frame: frame, &result)
@@ -203,7 +237,16 @@ extension PayloadAnalyzer {
                 try? input.skip(bodyLength)
                 direction.header = 0
                 direction.headerCount = 0
-                completePDU(pdu, offset: base < 0 ? base : base &+ pduStart, framing, &direction, &flow, frame: frame, time: time, &result)
+                completePDU(
+                    pdu,
+                    offset: base < 0 ? base : base &+ pduStart,
+                    framing,
+                    &direction,
+                    &flow,
+                    frame: frame,
+                    time: time,
+                    &result
+                )
                 continue
             }
             // The PDU continues in later segments.
@@ -229,7 +272,10 @@ extension PayloadAnalyzer {
 
     /// A PDU whose bytes were spread over segments: only its header (and a TLS hello) is known.
     mutating func completeSplitPDU(
-        _ framing: StreamFraming, _ direction: inout TCPDirection, _ flow: inout FlowState, frame: Int,
+        _ framing: StreamFraming,
+        _ direction: inout TCPDirection,
+        _ flow: inout FlowState,
+        frame: Int,
         _ result: inout PacketAnalysis
     ) {
         let needed = framing.headerLength
@@ -266,15 +312,23 @@ extension PayloadAnalyzer {
 
     /// A PDU wholly inside one segment; `offset` is where it starts in the segment payload.
     mutating func completePDU(
-        _ pdu: UnsafeRawBufferPointer, offset: Int, _ framing: StreamFraming, _ direction: inout TCPDirection,
-        _ flow: inout FlowState, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ pdu: UnsafeRawBufferPointer,
+        offset: Int,
+        _ framing: StreamFraming,
+        _ direction: inout TCPDirection,
+        _ flow: inout FlowState,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(pdu)
         switch framing {
         case .tls:
             guard let header = try? TLSRecordHeader(parsing: &input) else { return }
             noteTLSRecord(header.contentType, bodyLength: header.bodyLength, &flow, frame: frame, &result)
-            if header.contentType == .handshake, result.tlsHello == nil, let handshake = try? TLSHandshake(parsing: &input) {
+            if header.contentType == .handshake, result.tlsHello == nil,
+                let handshake = try? TLSHandshake(parsing: &input)
+            {
                 noteHandshake(handshake, &flow, &result)
                 if offset >= 0 {
                     result.tlsHelloLocation = .payload(offset &+ TLSRecordHeader.length)
@@ -330,7 +384,10 @@ extension PayloadAnalyzer {
 
     /// STUN, RTP or RTCP inside RFC 4571 / TURN-TCP / MS-TURN framing.
     mutating func decodeFramedMedia(
-        _ bytes: UnsafeRawBufferPointer, _ flow: inout FlowState, frame: Int, time: Timestamp,
+        _ bytes: UnsafeRawBufferPointer,
+        _ flow: inout FlowState,
+        frame: Int,
+        time: Timestamp,
         _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(bytes)
@@ -385,8 +442,12 @@ extension PayloadAnalyzer {
     /// client's first record may open IP-HTTPS; on an IP-HTTPS flow the plaintext (the body
     /// before its MAC) carries IPv6 packets, which are lifted out for decoding.
     mutating func readRecordPlaintext(
-        _ chunk: UnsafeRawBufferPointer, at offset: Int, recordLength: Int, _ direction: inout TCPDirection,
-        _ flow: inout FlowState, _ result: inout PacketAnalysis
+        _ chunk: UnsafeRawBufferPointer,
+        at offset: Int,
+        recordLength: Int,
+        _ direction: inout TCPDirection,
+        _ flow: inout FlowState,
+        _ result: inout PacketAnalysis
     ) {
         guard flow.nullCipher else { return }
         if offset == 0, IPHTTPS.isRequestLine(chunk) { flow.iphttps = true }
@@ -458,7 +519,9 @@ extension TCPDirection {
 
     mutating func appendHello(_ bytes: UnsafeRawBufferPointer) {
         guard hello.count < Self.helloCap else { return }
-        hello.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<Swift.min(bytes.count, Self.helloCap &- hello.count)]))
+        hello.append(
+            contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<Swift.min(bytes.count, Self.helloCap &- hello.count)])
+        )
     }
 }
 

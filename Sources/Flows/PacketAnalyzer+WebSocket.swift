@@ -7,7 +7,10 @@ extension PayloadAnalyzer {
     /// a WebSocket message completes. The message's bytes are unmasked into the direction's reusable
     /// buffer; the one the analysis describes is copied to `reassembledSIP` (`sipLocation` says so).
     mutating func analyzeWebSocket(
-        _ bytes: UnsafeRawBufferPointer, _ direction: inout TCPDirection, _ flow: inout FlowState, frame: Int,
+        _ bytes: UnsafeRawBufferPointer,
+        _ direction: inout TCPDirection,
+        _ flow: inout FlowState,
+        frame: Int,
         _ result: inout PacketAnalysis
     ) {
         direction.websocket.read(bytes) { event in

@@ -33,7 +33,12 @@ public struct PacketAnalyzer {
 
     /// The same, writing into `result` (reset first): callers reuse one `PacketAnalysis`, whose box
     /// for large decoded values is then allocated once, and the packet report reads it in place.
-    public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp, into result: inout PacketAnalysis) {
+    public mutating func analyze(
+        _ segment: TransportSegment,
+        frame: Int,
+        time: Timestamp,
+        into result: inout PacketAnalysis
+    ) {
         result.reset()
         let key = FlowKey(segment.transport, segment.source, segment.destination)
         let forward = segment.source == key.low
@@ -45,8 +50,15 @@ public struct PacketAnalyzer {
             switch segment.transport {
             case .udp:
                 payloads.analyzeDatagram(
-                    segment.payload, segment, &table.states[row], key: key, forward: forward, frame: frame, time: time,
-                    &result)
+                    segment.payload,
+                    segment,
+                    &table.states[row],
+                    key: key,
+                    forward: forward,
+                    frame: frame,
+                    time: time,
+                    &result
+                )
             case .tcp:
                 let tcpRow = Int(table.states[row].tcpRow)
                 guard tcpRow >= 0, tcpRow < table.tcpStreams.count else { break }
@@ -95,7 +107,15 @@ public struct PacketAnalyzer {
         switch segment.transport {
         case .udp:
             payloads.analyzeDatagram(
-                segment.payload, segment, &flow, key: key, forward: segment.source == key.low, frame: 0, time: time, &result)
+                segment.payload,
+                segment,
+                &flow,
+                key: key,
+                forward: segment.source == key.low,
+                frame: 0,
+                time: time,
+                &result
+            )
         case .tcp:
             var direction = TCPDirection()
             let noPeer = TCPAcknowledgments()
@@ -138,8 +158,14 @@ struct PayloadAnalyzer {
     // MARK: UDP
 
     mutating func analyzeDatagram(
-        _ payload: UnsafeRawBufferPointer, _ segment: TransportSegment, _ flow: inout FlowState, key: FlowKey,
-        forward: Bool, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ payload: UnsafeRawBufferPointer,
+        _ segment: TransportSegment,
+        _ flow: inout FlowState,
+        key: FlowKey,
+        forward: Bool,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         guard payload.count > 0 else { return }
         let ports = (segment.source.port, segment.destination.port)
@@ -161,7 +187,17 @@ struct PayloadAnalyzer {
             }
             return
         }
-        analyzeMedia(payload, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 0, &result)
+        analyzeMedia(
+            payload,
+            ports: ports,
+            &flow,
+            key: key,
+            forward: forward,
+            frame: frame,
+            time: time,
+            depth: 0,
+            &result
+        )
         if result.protocols.count > 0 { return }
         if WireGuardMessage.probe(payload) {
             analyzeVPN(payload, .wireguard, &flow, frame: frame, &result)
@@ -177,22 +213,46 @@ struct PayloadAnalyzer {
     /// TURN ChannelData or an MS-TURN multiplexed frame: the flow is a relay flow, and the relayed
     /// bytes are decoded in turn (RTP inside TURN is RTP).
     mutating func relayed(
-        _ payload: UnsafeRawBufferPointer, _ data: Range<Int>, ports: (UInt16, UInt16), _ flow: inout FlowState,
-        key: FlowKey, forward: Bool, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ payload: UnsafeRawBufferPointer,
+        _ data: Range<Int>,
+        ports: (UInt16, UInt16),
+        _ flow: inout FlowState,
+        key: FlowKey,
+        forward: Bool,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         result.protocols.append(.turnChannel)
         flow.turnFrame = flow.turnFrame ?? frame
         flow.confirm(.turnChannel, frame: frame)
         if let inner = Self.slice(payload, data) {
-            analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+            analyzeMedia(
+                inner,
+                ports: ports,
+                &flow,
+                key: key,
+                forward: forward,
+                frame: frame,
+                time: time,
+                depth: 1,
+                &result
+            )
         }
     }
 
     /// STUN, TURN ChannelData, MS-TURN multiplexed frames, DTLS, ZRTP, RTP and RTCP, sorted by the
     /// first byte (RFC 7983). `depth` > 0 for data relayed inside TURN.
     mutating func analyzeMedia(
-        _ payload: UnsafeRawBufferPointer, ports: (UInt16, UInt16), _ flow: inout FlowState, key: FlowKey,
-        forward: Bool, frame: Int, time: Timestamp, depth: Int, _ result: inout PacketAnalysis
+        _ payload: UnsafeRawBufferPointer,
+        ports: (UInt16, UInt16),
+        _ flow: inout FlowState,
+        key: FlowKey,
+        forward: Bool,
+        frame: Int,
+        time: Timestamp,
+        depth: Int,
+        _ result: inout PacketAnalysis
     ) {
         switch MuxedPayload(payload) {
         case .stun:
@@ -208,7 +268,17 @@ struct PayloadAnalyzer {
                 if let data = message.attributes.data, depth == 0,
                     let inner = Self.slice(payload, data)
                 {
-                    analyzeMedia(inner, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, depth: 1, &result)
+                    analyzeMedia(
+                        inner,
+                        ports: ports,
+                        &flow,
+                        key: key,
+                        forward: forward,
+                        frame: frame,
+                        time: time,
+                        depth: 1,
+                        &result
+                    )
                 }
             } catch {
                 result.protocols.append(.stun)
@@ -216,15 +286,37 @@ struct PayloadAnalyzer {
             }
         case .msTURNMultiplexed:
             var input = ByteCursor(payload)
-            guard depth == 0, let muxed = try? MSTURNMultiplexedFrame(parsing: &input), input.remaining == 0 else { return }
+            guard depth == 0, let muxed = try? MSTURNMultiplexedFrame(parsing: &input), input.remaining == 0 else {
+                return
+            }
             result.msFrame = muxed
-            relayed(payload, muxed.data, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, &result)
+            relayed(
+                payload,
+                muxed.data,
+                ports: ports,
+                &flow,
+                key: key,
+                forward: forward,
+                frame: frame,
+                time: time,
+                &result
+            )
         case .turnChannel:
             guard depth == 0, flow.stunFrame != nil || Self.isTURNPort(ports) || flow.channels.count > 0 else { return }
             var input = ByteCursor(payload)
             guard let channel = try? TURNChannelData(parsing: &input, overTCP: false) else { return }
             result.channelData = channel
-            relayed(payload, channel.data, ports: ports, &flow, key: key, forward: forward, frame: frame, time: time, &result)
+            relayed(
+                payload,
+                channel.data,
+                ports: ports,
+                &flow,
+                key: key,
+                forward: forward,
+                frame: frame,
+                time: time,
+                &result
+            )
         case .dtls:
             var input = ByteCursor(payload)
             guard let dtls = try? DTLSDatagram(parsing: &input) else { return }
@@ -248,8 +340,13 @@ struct PayloadAnalyzer {
     }
 
     mutating func analyzeRTP(
-        _ payload: UnsafeRawBufferPointer, _ flow: inout FlowState, key: FlowKey, forward: Bool, frame: Int,
-        relayed: Bool, _ result: inout PacketAnalysis
+        _ payload: UnsafeRawBufferPointer,
+        _ flow: inout FlowState,
+        key: FlowKey,
+        forward: Bool,
+        frame: Int,
+        relayed: Bool,
+        _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(payload)
         if let second = try? input.peek(UInt8.self, at: 1), isRTCPPacketType(second) {
@@ -279,7 +376,12 @@ struct PayloadAnalyzer {
                 return
             }
             let stream = RTPStreamStats(
-                ssrc: rtp.ssrc, payloadType: rtp.payloadType, sequence: rtp.sequence, forward: forward, relayed: relayed)
+                ssrc: rtp.ssrc,
+                payloadType: rtp.payloadType,
+                sequence: rtp.sequence,
+                forward: forward,
+                relayed: relayed
+            )
             flow.streams.insert(stream, clock: clock)
         }
         result.rtp = rtp
@@ -287,7 +389,11 @@ struct PayloadAnalyzer {
     }
 
     mutating func noteSTUN(
-        _ message: STUNMessage, _ flow: inout FlowState, frame: Int, time: Timestamp, _ result: inout PacketAnalysis
+        _ message: STUNMessage,
+        _ flow: inout FlowState,
+        frame: Int,
+        time: Timestamp,
+        _ result: inout PacketAnalysis
     ) {
         flow.stunFrame = flow.stunFrame ?? frame
         if message.isTURN { flow.turnFrame = flow.turnFrame ?? frame }
@@ -314,7 +420,10 @@ struct PayloadAnalyzer {
     /// IKE on 500, and on 4500 ESP-in-UDP, the non-ESP marker before IKE, or a NAT-keepalive (RFC 3948).
     /// On these ports a header that does not parse is IPsec's, broken: tshark shows it as ISAKMP or ESP.
     mutating func analyzeIPsec(
-        _ payload: UnsafeRawBufferPointer, natTraversal: Bool, _ flow: inout FlowState, frame: Int,
+        _ payload: UnsafeRawBufferPointer,
+        natTraversal: Bool,
+        _ flow: inout FlowState,
+        frame: Int,
         _ result: inout PacketAnalysis
     ) -> Bool {
         var input = ByteCursor(payload)
@@ -387,7 +496,10 @@ struct PayloadAnalyzer {
     }
 
     mutating func analyzeVPN(
-        _ payload: UnsafeRawBufferPointer, _ tunnel: ProtocolName, _ flow: inout FlowState, frame: Int,
+        _ payload: UnsafeRawBufferPointer,
+        _ tunnel: ProtocolName,
+        _ flow: inout FlowState,
+        frame: Int,
         _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(payload)
@@ -421,11 +533,16 @@ struct PayloadAnalyzer {
             let payload = Self.slice(packet, range)
         else { return }
         if flow.openvpnControlTLS == nil { flow.openvpnControlTLS = TLSRecordHeader.probe(payload) }
-        if flow.openvpnControlTLS == true, range.count != OpenVPNControl.fragmentSize { result.protocols.appendOnce(.tls) }
+        if flow.openvpnControlTLS == true, range.count != OpenVPNControl.fragmentSize {
+            result.protocols.appendOnce(.tls)
+        }
     }
 
     mutating func analyzeSIP(
-        _ payload: UnsafeRawBufferPointer, stream: Bool, _ flow: inout FlowState, frame: Int,
+        _ payload: UnsafeRawBufferPointer,
+        stream: Bool,
+        _ flow: inout FlowState,
+        frame: Int,
         _ result: inout PacketAnalysis
     ) {
         var input = ByteCursor(payload)
@@ -480,5 +597,3 @@ struct PayloadAnalyzer {
         return UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 }
-
-

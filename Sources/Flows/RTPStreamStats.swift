@@ -86,7 +86,8 @@ public struct RTPStreamSlots: Sendable {
     /// The slot of the stream with this SSRC and direction, if it is tracked.
     func slot(ssrc: UInt32, forward: Bool, relayed: Bool) -> Int? {
         withStats { stats in
-            for i in 0..<count where stats[i].ssrc == ssrc && stats[i].forward == forward && stats[i].relayed == relayed {
+            for i in 0..<count where stats[i].ssrc == ssrc && stats[i].forward == forward && stats[i].relayed == relayed
+            {
                 return i
             }
             return nil

@@ -89,7 +89,9 @@ public struct TCPDirection: Sendable {
             offset < pduRemaining || !heldRuns.isEmpty
         else { return false }
         if held.count < end { held.append(contentsOf: repeatElement(0, count: end &- held.count)) }
-        held.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[offset..<end]).copyMemory(from: payload) }
+        held.withUnsafeMutableBytes {
+            UnsafeMutableRawBufferPointer(rebasing: $0[offset..<end]).copyMemory(from: payload)
+        }
         var merged = (start: offset, end: end)
         var kept = 0
         for run in heldRuns {

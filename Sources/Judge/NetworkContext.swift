@@ -35,7 +35,8 @@ public struct NetworkContext: Sendable {
 
     public func isRelayRange(_ endpoint: Endpoint) -> Bool {
         relayNetworks.contains { $0.contains(endpoint.address) }
-            || (Self.teamsMediaPorts.contains(endpoint.port) && teamsMediaNetworks.contains { $0.contains(endpoint.address) })
+            || (Self.teamsMediaPorts.contains(endpoint.port)
+                && teamsMediaNetworks.contains { $0.contains(endpoint.address) })
     }
 
     /// Any port: Teams relays also listen on TCP/TLS 443 when UDP is blocked.

@@ -9,7 +9,9 @@ extension PathJudge {
     static let longestGapSeconds = 2
 
     /// `activeTunnels`: VPN flows, and TLS flows with a call's rhythm (computed once per judgement).
-    func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], activeTunnels: [TunnelFlowRecord]) -> CallVerdict {
+    func makeCall(id: Int, segments: [PathSegment], flows: [MediaFlowRecord], activeTunnels: [TunnelFlowRecord])
+        -> CallVerdict
+    {
         let ordered = segments.sorted { ($0.start, $0.firstFrame) < ($1.start, $1.firstFrame) }
         let start = ordered.map(\.start).min() ?? Timestamp(nanoseconds: 0)
         let end = ordered.map(\.end).max() ?? start
@@ -17,7 +19,9 @@ extension PathJudge {
         var streams: [StreamSummary] = []
         for flow in flows {
             for ssrc in flow.streams.elements {
-                streams.append(StreamSummary(ssrc: ssrc, payloadType: flow.payloadTypes.elements.first, packets: flow.mediaPackets))
+                streams.append(
+                    StreamSummary(ssrc: ssrc, payloadType: flow.payloadTypes.elements.first, packets: flow.mediaPackets)
+                )
             }
         }
         var notes: [String] = []
@@ -71,7 +75,8 @@ extension PathJudge {
         let seconds = tunnel.callLikeHistory
         var runs: [ArraySlice<TunnelFlowRecord.SecondBucket>] = []
         var start = 0
-        for i in seconds.indices where i == seconds.count - 1 || seconds[i + 1].second - seconds[i].second > Self.longestGapSeconds + 1 {
+        for i in seconds.indices
+        where i == seconds.count - 1 || seconds[i + 1].second - seconds[i].second > Self.longestGapSeconds + 1 {
             let run = seconds[start...i]
             if let first = run.first, let last = run.last, last.second - first.second + 1 >= Self.shortestCallSeconds {
                 runs.append(run)
@@ -100,7 +105,8 @@ extension PathJudge {
                 let isConfiguredVPN = context.vpnServers.contains(tunnel.server.address)
                 // TLS to a TURN server or a Teams transport relay is relayed media (Teams' TCP/TLS 443
                 // fallback), not a VPN.
-                let turnFrame = tracker.turnServers[tunnel.server.address] ?? tracker.turnRequests[tunnel.server.address]
+                let turnFrame =
+                    tracker.turnServers[tunnel.server.address] ?? tracker.turnRequests[tunnel.server.address]
                 let isTURN = turnFrame != nil || (tunnel.kind == .tls && isRelayNetwork(tunnel.server.address))
                 var segment = PathSegment(
                     start: start,
@@ -123,21 +129,27 @@ extension PathJudge {
                     "\(segment.transportName.uppercased())"
                         + " \(segment.endpointText(tunnel.client)) ⇄ \(segment.endpointText(tunnel.server))"
                         + (tunnel.serverName.map { " (SNI \($0))" } ?? "")
-                        + ": call-like traffic for \(seconds) s, \(rate) (rule: media-rhythm-in-tunnel)")
+                        + ": call-like traffic for \(seconds) s, \(rate) (rule: media-rhythm-in-tunnel)"
+                )
                 if isTURN {
                     segment.relay = tunnel.server
                     segment.relayTransport = tunnel.kind == .tls ? "tls" : tunnel.key.transport.rawValue
                     segment.evidence.append(
                         turnFrame != nil
                             ? "frame \(turnFrame ?? 0): \(tunnel.server.address) is a TURN server (the client sent it STUN/TURN requests"
-                                + (tracker.turnServers[tunnel.server.address] == nil && tracker.stunServers[tunnel.server.address] == nil
-                                    ? ", none answered over UDP: the fallback to TCP/TLS 443 when UDP is blocked)" : ")")
+                                + (tracker.turnServers[tunnel.server.address] == nil
+                                    && tracker.stunServers[tunnel.server.address] == nil
+                                    ? ", none answered over UDP: the fallback to TCP/TLS 443 when UDP is blocked)"
+                                    : ")")
                                 + ": relayed media over \(segment.relayTransport ?? "tcp")"
-                            : "\(tunnel.server.address) is in a configured or Microsoft Teams relay range: a transport relay over \(segment.relayTransport ?? "tcp")")
+                            : "\(tunnel.server.address) is in a configured or Microsoft Teams relay range: a transport relay over \(segment.relayTransport ?? "tcp")"
+                    )
                 } else {
                     segment.tunnel = tunnel.kind == .tls ? (isConfiguredVPN ? "vpn" : "tls") : tunnelLabel(tunnel.kind)
-                    segment.evidence.append("frame \(tunnel.evidenceFrame): \(tunnel.evidence)"
-                        + (isConfiguredVPN ? "; \(tunnel.server.address) is the configured VPN server" : ""))
+                    segment.evidence.append(
+                        "frame \(tunnel.evidenceFrame): \(tunnel.evidence)"
+                            + (isConfiguredVPN ? "; \(tunnel.server.address) is the configured VPN server" : "")
+                    )
                     if tunnel.kind == .tls && !isConfiguredVPN {
                         // Media over plain TLS is a TLS VPN (AnyConnect, FortiClient…) or an app's own TCP
                         // fallback (Zoom, Teams): the capture alone cannot tell which.
@@ -145,7 +157,8 @@ extension PathJudge {
                         segment.confidence = 0.4
                         segment.evidence.append(
                             "unknown: call-like traffic inside TLS of unknown make: a TLS VPN (SSTP, AnyConnect, FortiClient…) "
-                                + "or media over TLS; name the VPN server with --vpn-server to judge it vpn")
+                                + "or media over TLS; name the VPN server with --vpn-server to judge it vpn"
+                        )
                     }
                 }
                 calls.append(

@@ -26,7 +26,12 @@ public struct PathJudge {
         for call in CallAssembler.assemble(tracker, localHost: local) {
             let segments = call.flows.map { judge(flow: $0, tracker: tracker, local: local) }
             var verdict = makeCall(id: 0, segments: segments, flows: call.flows, activeTunnels: activeTunnels)
-            (verdict.candidates, verdict.nominations) = candidateMap(call, tracker: tracker, checksByUfrag: checksByUfrag, local: local)
+            (verdict.candidates, verdict.nominations) = candidateMap(
+                call,
+                tracker: tracker,
+                checksByUfrag: checksByUfrag,
+                local: local
+            )
             verdict.notes += sdpNotes(call, tracker: tracker)
             let (relays, relayNotes) = relayLifecycles(call, tracker: tracker, local: local)
             verdict.relays = relays
@@ -34,7 +39,9 @@ public struct PathJudge {
             verdicts.append(verdict)
         }
         verdicts += tunnelCalls(tracker, visible: verdicts)
-        verdicts.sort { ($0.start, $0.segments.first?.firstFrame ?? 0) < ($1.start, $1.segments.first?.firstFrame ?? 0) }
+        verdicts.sort {
+            ($0.start, $0.segments.first?.firstFrame ?? 0) < ($1.start, $1.segments.first?.firstFrame ?? 0)
+        }
         for i in verdicts.indices { verdicts[i].id = i + 1 }
         return verdicts
     }
@@ -73,22 +80,42 @@ public struct PathJudge {
 
     // MARK: one media flow
 
-    func judge(flow: MediaFlowRecord, tracker: CallTracker, local choose: (Endpoint, Endpoint) -> Endpoint) -> PathSegment {
+    func judge(flow: MediaFlowRecord, tracker: CallTracker, local choose: (Endpoint, Endpoint) -> Endpoint)
+        -> PathSegment
+    {
         let local = choose(flow.key.low, flow.key.high)
         let remote = local == flow.key.low ? flow.key.high : flow.key.low
         var segment = PathSegment(
-            start: flow.firstTime, end: flow.lastTime, path: .unknown, tunnel: nil, server: nil, relay: nil,
-            relayTransport: nil, local: local, remote: remote, transport: flow.key.transport,
-            packets: flow.packets, confidence: 0, evidence: [], firstFrame: flow.firstMediaFrame ?? flow.firstFrame)
-        let media = "frame \(segment.firstFrame): media \(local) ⇄ \(remote) (\(flow.mediaPackets) packets"
-            + (flow.streams.elements.isEmpty ? ")" : ", SSRC " + flow.streams.elements.map { hex($0) }.joined(separator: ", ") + ")")
+            start: flow.firstTime,
+            end: flow.lastTime,
+            path: .unknown,
+            tunnel: nil,
+            server: nil,
+            relay: nil,
+            relayTransport: nil,
+            local: local,
+            remote: remote,
+            transport: flow.key.transport,
+            packets: flow.packets,
+            confidence: 0,
+            evidence: [],
+            firstFrame: flow.firstMediaFrame ?? flow.firstFrame
+        )
+        let media =
+            "frame \(segment.firstFrame): media \(local) ⇄ \(remote) (\(flow.mediaPackets) packets"
+            + (flow.streams.elements.isEmpty
+                ? ")" : ", SSRC " + flow.streams.elements.map { hex($0) }.joined(separator: ", ") + ")")
 
         // The tunnel the media crossed, if the capture shows one: decoded inner packets, or a capture
         // taken on the tunnel interface. A relay inside the tunnel is still a relay (the ICE pair's
         // type), with the tunnel named; otherwise the tunnel is the path.
         var tunnel: (label: String, evidence: String, confidence: Double)? = nil
         if let inner = flow.tunnel {
-            tunnel = (tunnelLabel(inner), "frame \(flow.tunnelFrame ?? segment.firstFrame): carried inside \(inner.text) (rule: media-inside-tunnel)", 0.95)
+            tunnel = (
+                tunnelLabel(inner),
+                "frame \(flow.tunnelFrame ?? segment.firstFrame): carried inside \(inner.text) (rule: media-inside-tunnel)",
+                0.95
+            )
         } else if let tunnelInterface {
             tunnel = (tunnelInterface.tunnel, "\(tunnelInterface.reason) (rule: tunnel-interface)", 0.85)
         }
@@ -111,7 +138,11 @@ public struct PathJudge {
 
     /// Rules 3–4: our own TURN allocation carries the media, or the peer's side is a relay.
     func relayVerdict(
-        _ base: PathSegment, flow: MediaFlowRecord, media: String, tracker: CallTracker, remote: Endpoint
+        _ base: PathSegment,
+        flow: MediaFlowRecord,
+        media: String,
+        tracker: CallTracker,
+        remote: Endpoint
     ) -> PathSegment? {
         var segment = base
         // 3. Our own TURN allocation carries it.
@@ -127,10 +158,13 @@ public struct PathJudge {
                 segment.evidence.append(
                     "frame \(frame): Allocate success from TURN server \(allocation.server)"
                         + (allocation.relayed.map { ", relayed address \($0)" } ?? "")
-                        + (allocation.microsoft ? " (MS-TURN)" : ""))
+                        + (allocation.microsoft ? " (MS-TURN)" : "")
+                )
             }
             if let frame = flow.firstTURNFrame {
-                segment.evidence.append("frame \(frame): media framed as TURN ChannelData / Data indication (rule: turn-framing)")
+                segment.evidence.append(
+                    "frame \(frame): media framed as TURN ChannelData / Data indication (rule: turn-framing)"
+                )
             } else {
                 segment.evidence.append("media on the 5-tuple of a TURN allocation (rule: turn-allocation)")
             }
@@ -139,9 +173,15 @@ public struct PathJudge {
         // 4. The peer's side is a relay: media goes to a TURN server's address, or a relay range.
         let peerRelay: (confidence: Double, reason: String)? =
             if let frame = tracker.turnServers[remote.address] ?? relayedAddressFrame(remote, tracker) {
-                (0.85, "frame \(frame): \(remote.address) answered as a TURN server; media goes to its relayed port \(remote.port) (rule: peer-relayed)")
+                (
+                    0.85,
+                    "frame \(frame): \(remote.address) answered as a TURN server; media goes to its relayed port \(remote.port) (rule: peer-relayed)"
+                )
             } else if context.isRelayRange(remote) {
-                (0.75, "\(remote) is in a configured or Microsoft Teams relay range on a relay port (rule: relay-range)")
+                (
+                    0.75,
+                    "\(remote) is in a configured or Microsoft Teams relay range on a relay port (rule: relay-range)"
+                )
             } else {
                 nil
             }
@@ -156,14 +196,21 @@ public struct PathJudge {
 
     /// Rules 5–7: one LAN, address translation seen by STUN, or address classes only.
     func addressVerdict(
-        _ base: PathSegment, flow: MediaFlowRecord, media: String, tracker: CallTracker, local: Endpoint, remote: Endpoint
+        _ base: PathSegment,
+        flow: MediaFlowRecord,
+        media: String,
+        tracker: CallTracker,
+        local: Endpoint,
+        remote: Endpoint
     ) -> PathSegment {
         var segment = base
         // 5. One LAN, or the company network the admin named (--corp-net): host candidates.
         if context.isCorporate(local.address) && context.isCorporate(remote.address) {
             segment.path = .direct
             segment.confidence = 0.85
-            segment.evidence = [media, "both ends in the company network given with --corp-net (rule: corporate-network)"]
+            segment.evidence = [
+                media, "both ends in the company network given with --corp-net (rule: corporate-network)",
+            ]
             return segment
         }
         // One LAN: host candidates.
@@ -171,7 +218,9 @@ public struct PathJudge {
             segment.path = .direct
             segment.confidence = flow.iceChecks > 0 ? 0.95 : 0.8
             segment.evidence = [media, "both ends in one private network \(lanText(local.address)) (rule: same-lan)"]
-            if let frame = flow.firstICECheckFrame { segment.evidence.append("frame \(frame): ICE checks host ⇄ host on this 5-tuple") }
+            if let frame = flow.firstICECheckFrame {
+                segment.evidence.append("frame \(frame): ICE checks host ⇄ host on this 5-tuple")
+            }
             return segment
         }
         // 6. Address translation seen by STUN.
@@ -179,14 +228,18 @@ public struct PathJudge {
         if let (address, frame, source) = mapped, address != local {
             segment.path = .srflx
             segment.confidence = 0.9
-            segment.evidence = [media, "frame \(frame): \(source) saw \(local) as \(address): a NAT maps it (rule: stun-mapped)",
-                                "media goes straight to the peer's address \(remote), not to a relay"]
+            segment.evidence = [
+                media, "frame \(frame): \(source) saw \(local) as \(address): a NAT maps it (rule: stun-mapped)",
+                "media goes straight to the peer's address \(remote), not to a relay",
+            ]
             return segment
         }
         if let (address, frame, _) = mapped, address == local {
             segment.path = .direct
             segment.confidence = 0.85
-            segment.evidence = [media, "frame \(frame): STUN saw \(local) unchanged: no translation (rule: stun-unmapped)"]
+            segment.evidence = [
+                media, "frame \(frame): STUN saw \(local) unchanged: no translation (rule: stun-unmapped)",
+            ]
             return segment
         }
         // 7. Address classes only.
@@ -194,20 +247,28 @@ public struct PathJudge {
         if localPrivate && !remotePrivate {
             segment.path = .srflx
             segment.confidence = 0.6
-            segment.evidence = [media, "no STUN mapping seen; a private address talking to a public one is translated by a NAT (rule: private-to-public)"]
+            segment.evidence = [
+                media,
+                "no STUN mapping seen; a private address talking to a public one is translated by a NAT (rule: private-to-public)",
+            ]
         } else {
             segment.path = .direct
             segment.confidence = 0.6
-            segment.evidence = [media, localPrivate
-                ? "both ends private, routed without translation (rule: routed-private)"
-                : "public addresses on both ends, no translation seen (rule: routed-public)"]
+            segment.evidence = [
+                media,
+                localPrivate
+                    ? "both ends private, routed without translation (rule: routed-private)"
+                    : "public addresses on both ends, no translation seen (rule: routed-public)",
+            ]
         }
         return segment
     }
 
     func mappedAddress(of local: Endpoint, flow: MediaFlowRecord, tracker: CallTracker) -> (Endpoint, Int, String)? {
         let fromCheck = local == flow.key.low ? flow.mappedLow : flow.mappedHigh
-        if let fromCheck { return (fromCheck, flow.firstICECheckFrame ?? flow.firstFrame, "the peer's ICE check response") }
+        if let fromCheck {
+            return (fromCheck, flow.firstICECheckFrame ?? flow.firstFrame, "the peer's ICE check response")
+        }
         if let server = tracker.serverReflexive[local] { return (server.mapped, server.frame, "a STUN/TURN server") }
         return nil
     }

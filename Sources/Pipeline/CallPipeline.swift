@@ -71,9 +71,15 @@ public struct CallPipeline {
                 for i in 0..<state.streams.count where state.streams[i].isValid {
                     let stream = state.streams[i]
                     let fromLocal = (stream.forward ? key.low : key.high) == segment.local
-                    streams.append(StreamSummary(
-                        ssrc: stream.ssrc, payloadType: stream.payloadType, packets: Int(stream.packets),
-                        lost: max(0, stream.lost), direction: fromLocal ? "sent" : "received"))
+                    streams.append(
+                        StreamSummary(
+                            ssrc: stream.ssrc,
+                            payloadType: stream.payloadType,
+                            packets: Int(stream.packets),
+                            lost: max(0, stream.lost),
+                            direction: fromLocal ? "sent" : "received"
+                        )
+                    )
                 }
             }
             if !streams.isEmpty { calls[c].streams = streams }
@@ -86,7 +92,10 @@ public struct CallPipeline {
 public enum TunnelInterface {
     public static func recognise(link: LinkLayer, interfaceNames: [String]) -> (tunnel: String, reason: String)? {
         if link == .ppp || link == .pppSerial {
-            return ("ppp", "captured on a PPP link (DLT_PPP): every packet went through a PPP tunnel such as SSTP, L2TP or PPTP")
+            return (
+                "ppp",
+                "captured on a PPP link (DLT_PPP): every packet went through a PPP tunnel such as SSTP, L2TP or PPTP"
+            )
         }
         guard let name = interfaceNames.first(where: { !$0.isEmpty }), interfaceNames.count == 1 else { return nil }
         let prefixes: [(String, String)] = [

@@ -30,8 +30,14 @@ extension OfflineCapture {
         let names = PcapNGInterfaces.names(inFile: file.path)
         let tunnel = TunnelInterface.recognise(link: link, interfaceNames: names)
         return CallScan(
-            calls: pipeline.calls(context: context, tunnelInterface: tunnel), counters: pipeline.counters,
-            packets: file.packetsRead, first: pipeline.first, last: pipeline.last, interfaceNames: names,
-            tunnelInterface: tunnel?.tunnel, truncation: truncation)
+            calls: pipeline.calls(context: context, tunnelInterface: tunnel),
+            counters: pipeline.counters,
+            packets: file.packetsRead,
+            first: pipeline.first,
+            last: pipeline.last,
+            interfaceNames: names,
+            tunnelInterface: tunnel?.tunnel,
+            truncation: truncation
+        )
     }
 }

@@ -16,7 +16,8 @@ public struct OfflineCapture {
                 code: .unsupportedLinkType,
                 message: "\(path): unsupported link type \(file.linkType.name) (DLT \(file.linkType.rawValue)); "
                     + "callpath reads \(LinkLayer.supportedNames) captures: capture on an IP interface "
-                    + "(or `-i any`) instead")
+                    + "(or `-i any`) instead"
+            )
         }
         self.link = link
     }

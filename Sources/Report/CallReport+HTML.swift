@@ -31,17 +31,20 @@ extension CallReport {
         let span = max(1, (last?.nanoseconds ?? 1) - origin.nanoseconds)
         for call in calls {
             let path = call.segments.last?.path ?? .unknown
-            out += "<h2>Call \(call.id) <span class=\"path\" style=\"background:\(Self.colors[path] ?? "#777")\">\(path.rawValue)</span>"
+            out +=
+                "<h2>Call \(call.id) <span class=\"path\" style=\"background:\(Self.colors[path] ?? "#777")\">\(path.rawValue)</span>"
             let ends = "\(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))"
             out += " <small>\(relative(call.start))–\(relative(call.end)) s, \(Self.escape(ends))</small></h2>\n"
             out += diagram(call)
             out += timeline(call, span: span)
-            out += "<table><tr><th>#</th><th>time (s)</th><th>path</th><th>5-tuple</th><th>packets</th><th>confidence</th><th>evidence</th></tr>\n"
+            out +=
+                "<table><tr><th>#</th><th>time (s)</th><th>path</th><th>5-tuple</th><th>packets</th><th>confidence</th><th>evidence</th></tr>\n"
             for (j, s) in call.segments.enumerated() {
                 var label = s.path.rawValue
                 if let tunnel = s.tunnel { label += " (\(tunnel))" }
                 if let relay = s.relay { label += " via \(relay) \(s.relayTransport ?? "")" }
-                out += "<tr><td>\(j + 1)</td><td>\(relative(s.start))–\(relative(s.end))</td><td>\(Self.escape(label))</td>"
+                out +=
+                    "<tr><td>\(j + 1)</td><td>\(relative(s.start))–\(relative(s.end))</td><td>\(Self.escape(label))</td>"
                 let ends = "\(s.endpointText(s.local)) ⇄ \(s.endpointText(s.remote))"
                 out += "<td><code>\(s.transportName) \(Self.escape(ends))</code></td>"
                 out += "<td>\(s.packets)</td><td>\(String(format: "%.2f", s.confidence))</td><td class=\"evidence\">"
@@ -51,7 +54,8 @@ extension CallReport {
             if !call.candidates.isEmpty {
                 out += "<table><tr><th>side</th><th>candidate</th><th>address</th><th>learnt from</th></tr>\n"
                 for c in call.candidates {
-                    out += "<tr><td>\(c.side)</td><td>\(Self.escape(c.type))</td><td><code>\(Self.escape("\(c.address)"))</code></td>"
+                    out +=
+                        "<tr><td>\(c.side)</td><td>\(Self.escape(c.type))</td><td><code>\(Self.escape("\(c.address)"))</code></td>"
                     out += "<td class=\"evidence\">frame \(c.frame): \(Self.escape(c.source))</td></tr>\n"
                 }
                 out += "</table>\n"
@@ -78,15 +82,21 @@ extension CallReport {
         let width = 190, gap = 60, height = 64
         let total = hops.count * width + (hops.count - 1) * gap + 20
         let color = Self.colors[s.path] ?? "#777"
-        var svg = "<svg width=\"\(total)\" height=\"\(height + 16)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\">\n"
-        svg += "<defs><marker id=\"a\(call.id)\" markerWidth=\"10\" markerHeight=\"10\" refX=\"9\" refY=\"5\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"\(color)\"/></marker></defs>\n"
+        var svg =
+            "<svg width=\"\(total)\" height=\"\(height + 16)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\">\n"
+        svg +=
+            "<defs><marker id=\"a\(call.id)\" markerWidth=\"10\" markerHeight=\"10\" refX=\"9\" refY=\"5\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"\(color)\"/></marker></defs>\n"
         for (i, hop) in hops.enumerated() {
             let x = 10 + i * (width + gap)
-            svg += "<rect x=\"\(x)\" y=\"8\" width=\"\(width)\" height=\"\(height - 8)\" rx=\"8\" fill=\"#fafafa\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            svg += "<text x=\"\(x + width / 2)\" y=\"30\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"14\">\(Self.escape(hop.0))</text>\n"
-            svg += "<text x=\"\(x + width / 2)\" y=\"50\" text-anchor=\"middle\" font-size=\"12\" fill=\"#555\">\(Self.escape(hop.1))</text>\n"
+            svg +=
+                "<rect x=\"\(x)\" y=\"8\" width=\"\(width)\" height=\"\(height - 8)\" rx=\"8\" fill=\"#fafafa\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            svg +=
+                "<text x=\"\(x + width / 2)\" y=\"30\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"14\">\(Self.escape(hop.0))</text>\n"
+            svg +=
+                "<text x=\"\(x + width / 2)\" y=\"50\" text-anchor=\"middle\" font-size=\"12\" fill=\"#555\">\(Self.escape(hop.1))</text>\n"
             if i + 1 < hops.count {
-                svg += "<line x1=\"\(x + width)\" y1=\"\(8 + (height - 8) / 2)\" x2=\"\(x + width + gap - 4)\" y2=\"\(8 + (height - 8) / 2)\" stroke=\"\(color)\" stroke-width=\"3\" marker-end=\"url(#a\(call.id))\"/>\n"
+                svg +=
+                    "<line x1=\"\(x + width)\" y1=\"\(8 + (height - 8) / 2)\" x2=\"\(x + width + gap - 4)\" y2=\"\(8 + (height - 8) / 2)\" stroke=\"\(color)\" stroke-width=\"3\" marker-end=\"url(#a\(call.id))\"/>\n"
             }
         }
         return svg + "</svg>\n"
@@ -96,9 +106,12 @@ extension CallReport {
     func timeline(_ call: CallVerdict, span: Int64) -> String {
         let width = 1000.0, rowHeight = 18
         let height = call.segments.count * (rowHeight + 4) + 24
-        var svg = "<svg width=\"\(Int(width) + 20)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\" font-size=\"11\">\n"
-        svg += "<line x1=\"10\" y1=\"\(height - 16)\" x2=\"\(Int(width) + 10)\" y2=\"\(height - 16)\" stroke=\"#999\"/>\n"
-        svg += "<text x=\"10\" y=\"\(height - 3)\">0 s</text><text x=\"\(Int(width) + 10)\" y=\"\(height - 3)\" text-anchor=\"end\">\(ConversationReport.seconds(span)) s</text>\n"
+        var svg =
+            "<svg width=\"\(Int(width) + 20)\" height=\"\(height)\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\" font-size=\"11\">\n"
+        svg +=
+            "<line x1=\"10\" y1=\"\(height - 16)\" x2=\"\(Int(width) + 10)\" y2=\"\(height - 16)\" stroke=\"#999\"/>\n"
+        svg +=
+            "<text x=\"10\" y=\"\(height - 3)\">0 s</text><text x=\"\(Int(width) + 10)\" y=\"\(height - 3)\" text-anchor=\"end\">\(ConversationReport.seconds(span)) s</text>\n"
         for (j, s) in call.segments.enumerated() {
             let x0 = 10 + width * Double(s.start.nanoseconds - origin.nanoseconds) / Double(span)
             let x1 = 10 + width * Double(s.end.nanoseconds - origin.nanoseconds) / Double(span)
@@ -110,7 +123,8 @@ extension CallReport {
             svg += "<title>\(Self.escape(title))</title></rect>\n"
             let label = "\(s.path.rawValue)\(s.tunnel.map { " (\($0))" } ?? "")"
             let nearEnd = x1 > width - 90  // put the label left of a bar that ends near the axis end
-            svg += "<text x=\"\(String(format: "%.1f", nearEnd ? x0 - 4 : x1 + 4))\" y=\"\(y + 13)\"\(nearEnd ? " text-anchor=\"end\"" : "")>\(label)</text>\n"
+            svg +=
+                "<text x=\"\(String(format: "%.1f", nearEnd ? x0 - 4 : x1 + 4))\" y=\"\(y + 13)\"\(nearEnd ? " text-anchor=\"end\"" : "")>\(label)</text>\n"
         }
         return svg + "</svg>\n"
     }

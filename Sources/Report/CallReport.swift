@@ -13,7 +13,12 @@ public struct CallReport {
     public var notes: [String]
 
     public init(
-        file: String, packets: Int, first: Timestamp?, last: Timestamp?, linkType: String, calls: [CallVerdict],
+        file: String,
+        packets: Int,
+        first: Timestamp?,
+        last: Timestamp?,
+        linkType: String,
+        calls: [CallVerdict],
         notes: [String] = []
     ) {
         self.file = file
@@ -36,7 +41,8 @@ public struct CallReport {
         var out = "{\"capture\":{\"file\":\(Self.quote(file)),\"packets\":\(packets)"
         out += ",\"start\":\(first.map { ConversationReport.seconds($0.nanoseconds) } ?? "null")"
         out += ",\"end\":\(last.map { ConversationReport.seconds($0.nanoseconds) } ?? "null")"
-        out += ",\"linkType\":\(Self.quote(linkType)),\"notes\":[\(notes.map(Self.quote).joined(separator: ","))]},\"calls\":["
+        out +=
+            ",\"linkType\":\(Self.quote(linkType)),\"notes\":[\(notes.map(Self.quote).joined(separator: ","))]},\"calls\":["
         for (i, call) in calls.enumerated() {
             out += i == 0 ? "\n " : ",\n "
             out += callJSON(call)
@@ -44,7 +50,6 @@ public struct CallReport {
         out += calls.isEmpty ? "]}\n" : "\n]}\n"
         return out
     }
-
 
     /// One call as a JSON object (the `calls` element of the contract; also used by live events).
     public func callJSON(_ call: CallVerdict) -> String {
@@ -67,7 +72,8 @@ public struct CallReport {
             out += ",\"transport\":\"\(s.transportName)\",\"packets\":\(s.packets)"
             out += ",\"confidence\":\(String(format: "%.2f", s.confidence)),\"firstFrame\":\(s.firstFrame)"
             if j > 0 {
-                out += ",\"gapBefore\":\(ConversationReport.seconds(max(0, s.start.nanoseconds - call.segments[j - 1].end.nanoseconds)))"
+                out +=
+                    ",\"gapBefore\":\(ConversationReport.seconds(max(0, s.start.nanoseconds - call.segments[j - 1].end.nanoseconds)))"
             }
             out += ",\"evidence\":[\(s.evidence.map(Self.quote).joined(separator: ","))]}"
         }
@@ -105,7 +111,8 @@ public struct CallReport {
 
     // MARK: CSV (one line per segment)
 
-    public static let csvHeader = "file,call,segment,start,end,path,tunnel,relay,relayTransport,local,remote,transport,packets,confidence"
+    public static let csvHeader =
+        "file,call,segment,start,end,path,tunnel,relay,relayTransport,local,remote,transport,packets,confidence"
 
     public func csv(header: Bool = true) -> String {
         var out = header ? Self.csvHeader + "\n" : ""
@@ -116,7 +123,11 @@ public struct CallReport {
                     s.tunnel ?? "", s.relay.map { "\($0)" } ?? "", s.relayTransport ?? "", s.endpointText(s.local),
                     s.endpointText(s.remote), s.transportName, "\(s.packets)", String(format: "%.2f", s.confidence),
                 ]
-                out += fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+                out +=
+                    fields.map {
+                        $0.contains(",") || $0.contains("\"")
+                            ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0
+                    }
                     .joined(separator: ",") + "\n"
             }
         }
@@ -131,10 +142,12 @@ public struct CallReport {
         out += "\n"
         for note in notes { out += "  note: \(note)\n" }
         guard !calls.isEmpty else {
-            return out + "  No calls found: no RTP/SRTP media, ICE checks or call-like tunnel traffic in this capture.\n"
+            return out
+                + "  No calls found: no RTP/SRTP media, ICE checks or call-like tunnel traffic in this capture.\n"
         }
         for call in calls {
-            let path = Set(call.segments.map(\.path)).count == 1 ? call.segments[0].path.rawValue.uppercased() : "CHANGED"
+            let path =
+                Set(call.segments.map(\.path)).count == 1 ? call.segments[0].path.rawValue.uppercased() : "CHANGED"
             let ends = "\(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))"
             out += "\nCall \(call.id)  \(relative(call.start))–\(relative(call.end)) s  \(ends)  path: \(path)\n"
             out += "  \(call.chain)\n"
@@ -154,10 +167,12 @@ public struct CallReport {
                 if explain { for evidence in s.evidence { out += "      · \(evidence)\n" } }
             }
             if !call.streams.isEmpty {
-                out += "  streams: " + call.streams.map {
-                    "SSRC 0x\(String(format: "%08x", $0.ssrc))\($0.payloadType.map { " PT \($0)" } ?? "")\($0.direction.map { " \($0)" } ?? "") \($0.packets) packets"
-                        + ($0.lost.map { ", \($0) lost" } ?? "")
-                }
+                out +=
+                    "  streams: "
+                    + call.streams.map {
+                        "SSRC 0x\(String(format: "%08x", $0.ssrc))\($0.payloadType.map { " PT \($0)" } ?? "")\($0.direction.map { " \($0)" } ?? "") \($0.packets) packets"
+                            + ($0.lost.map { ", \($0) lost" } ?? "")
+                    }
                     .joined(separator: ", ") + "\n"
             }
             if explain {
@@ -166,16 +181,25 @@ public struct CallReport {
                 }
                 for r in call.relays {
                     var line = "  relay \(r.transport) \(r.client) → TURN \(r.server): Allocate frame \(r.requestFrame)"
-                    if !r.errorCodes.isEmpty { line += ", error \(r.errorCodes.map { "\($0)" }.joined(separator: "/"))" }
+                    if !r.errorCodes.isEmpty {
+                        line += ", error \(r.errorCodes.map { "\($0)" }.joined(separator: "/"))"
+                    }
                     line += r.successFrame.map { ", success frame \($0)" } ?? ", no answer"
                     if let relayed = r.relayed { line += ", relayed \(relayed)" }
-                    if !r.peers.isEmpty { line += ", permissions for \(r.peers.map { "\($0)" }.joined(separator: ", "))" }
-                    if !r.channels.isEmpty { line += ", channels \(r.channels.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))" }
-                    if let session = r.multiplexedSession { line += ", MS-TURN multiplexed session 0x\(String(session, radix: 16))" }
+                    if !r.peers.isEmpty {
+                        line += ", permissions for \(r.peers.map { "\($0)" }.joined(separator: ", "))"
+                    }
+                    if !r.channels.isEmpty {
+                        line += ", channels \(r.channels.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))"
+                    }
+                    if let session = r.multiplexedSession {
+                        line += ", MS-TURN multiplexed session 0x\(String(session, radix: 16))"
+                    }
                     out += line + (r.carriedMedia ? ", carried the media" : "") + "\n"
                 }
                 for n in call.nominations {
-                    out += "  nominated \(n.local) ⇄ \(n.remote) at frame \(n.frame)\(n.carriedMedia ? ", carried the media" : "")\n"
+                    out +=
+                        "  nominated \(n.local) ⇄ \(n.remote) at frame \(n.frame)\(n.carriedMedia ? ", carried the media" : "")\n"
                 }
             }
             for note in call.notes { out += "  note: \(note)\n" }

@@ -86,12 +86,16 @@ public struct ConversationReport {
     }
 
     public func text() -> String {
-        let header = ["Proto", "Address A", "Address B", "A→B frames", "A→B bytes", "B→A frames", "B→A bytes",
-                      "Frames", "Bytes", "Rel start", "Duration"]
+        let header = [
+            "Proto", "Address A", "Address B", "A→B frames", "A→B bytes", "B→A frames", "B→A bytes",
+            "Frames", "Bytes", "Rel start", "Duration",
+        ]
         let rows = conversations.map { c in
-            [c.transport.rawValue.uppercased(), "\(c.a)", "\(c.b)", "\(c.framesAToB)", "\(c.bytesAToB)",
-             "\(c.framesBToA)", "\(c.bytesBToA)", "\(c.frames)", "\(c.bytes)",
-             String(format: "%.6f", start(c)), String(format: "%.4f", c.duration)]
+            [
+                c.transport.rawValue.uppercased(), "\(c.a)", "\(c.b)", "\(c.framesAToB)", "\(c.bytesAToB)",
+                "\(c.framesBToA)", "\(c.bytesBToA)", "\(c.frames)", "\(c.bytes)",
+                String(format: "%.6f", start(c)), String(format: "%.4f", c.duration),
+            ]
         }
         guard !rows.isEmpty else { return "No UDP or TCP conversations in this capture.\n" }
         let leftAligned: Set<Int> = [0, 1, 2]

@@ -20,7 +20,10 @@ struct Analyze: ParsableCommand {
     @Argument(help: "One or more pcap or pcapng capture files.")
     var files: [String]
 
-    @Option(name: .shortAndLong, help: "Output format: text, json, csv or html (a page with path diagrams and timelines).")
+    @Option(
+        name: .shortAndLong,
+        help: "Output format: text, json, csv or html (a page with path diagrams and timelines)."
+    )
     var format: AnalyzeFormat = .text
 
     @Flag(help: "Show the evidence behind each verdict (frames, attributes, rules).")
@@ -41,10 +44,20 @@ struct Analyze: ParsableCommand {
                 let scan = try capture.analyzeCalls(context: context)
                 var notes: [String] = []
                 if let tunnel = scan.tunnelInterface { notes.append("captured on a tunnel interface (\(tunnel))") }
-                reports.append(CallReport(
-                    file: file, packets: scan.packets, first: scan.first, last: scan.last,
-                    linkType: capture.file.linkType.name, calls: scan.calls, notes: notes))
-                if let truncation = scan.truncation { failure = failure ?? truncation; ExitStatus.printError(truncation.message) }
+                reports.append(
+                    CallReport(
+                        file: file,
+                        packets: scan.packets,
+                        first: scan.first,
+                        last: scan.last,
+                        linkType: capture.file.linkType.name,
+                        calls: scan.calls,
+                        notes: notes
+                    )
+                )
+                if let truncation = scan.truncation {
+                    failure = failure ?? truncation; ExitStatus.printError(truncation.message)
+                }
             } catch {
                 ExitStatus.printError(error.message)
                 failure = failure ?? error
@@ -53,7 +66,9 @@ struct Analyze: ParsableCommand {
         let output: String
         switch format {
         case .text: output = reports.map { $0.text(explain: explain) }.joined(separator: "\n")
-        case .json: output = reports.count == 1 ? reports[0].json() : "[" + reports.map { $0.json() }.joined(separator: ",") + "]\n"
+        case .json:
+            output =
+                reports.count == 1 ? reports[0].json() : "[" + reports.map { $0.json() }.joined(separator: ",") + "]\n"
         case .csv: output = reports.enumerated().map { $0.element.csv(header: $0.offset == 0) }.joined()
         case .html: output = reports.map { $0.html() }.joined()
         }
@@ -62,7 +77,9 @@ struct Analyze: ParsableCommand {
         if let expect {
             let others = reports.flatMap(\.calls).filter { call in call.segments.contains { $0.path != expect } }
             if !others.isEmpty {
-                ExitStatus.printError("\(others.count) call(s) took another path than \(expect.rawValue): call \(others.map { "\($0.id)" }.joined(separator: ", "))")
+                ExitStatus.printError(
+                    "\(others.count) call(s) took another path than \(expect.rawValue): call \(others.map { "\($0.id)" }.joined(separator: ", "))"
+                )
                 throw ExitCode(1)
             }
         }

@@ -68,13 +68,6 @@ struct FileHandleWriter {
 
     func write(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        text.withUTF8 { write(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -3,7 +3,8 @@ import Capture
 
 struct Interfaces: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the interfaces callpath can capture on, with their addresses and flags.")
+        abstract: "List the interfaces callpath can capture on, with their addresses and flags."
+    )
 
     func run() throws {
         let devices = CaptureDevices.list()

@@ -24,9 +24,13 @@ struct Live: ParsableCommand {
             lines events (call-started, path-changed, call-ended, stats) and, last, one \
             {"event":"summary",…} line holding what `analyze --format json` prints for the same packets. \
             Ctrl-C (SIGINT) or SIGTERM stops, flushes -w and prints the summary (exit 0).
-            """)
+            """
+    )
 
-    @Option(name: .shortAndLong, help: "Interface to capture on (default: the first one up). See `callpath interfaces`.")
+    @Option(
+        name: .shortAndLong,
+        help: "Interface to capture on (default: the first one up). See `callpath interfaces`."
+    )
     var interface: String?
 
     @Option(name: .shortAndLong, help: "BPF capture filter, tcpdump syntax, e.g. \"udp or tcp port 443\".")
@@ -38,7 +42,10 @@ struct Live: ParsableCommand {
     @Option(name: .customLong("buffer-size"), help: "Kernel capture buffer in MiB.")
     var bufferMiB: Int32?
 
-    @Flag(help: "Deliver each packet the moment it arrives (libpcap immediate mode): lower latency, but a wakeup per packet. By default packets come in batches at least every 200 ms, which keeps up with 300,000+ packets/s.")
+    @Flag(
+        help:
+            "Deliver each packet the moment it arrives (libpcap immediate mode): lower latency, but a wakeup per packet. By default packets come in batches at least every 200 ms, which keeps up with 300,000+ packets/s."
+    )
     var immediate = false
 
     @Option(help: "Stop after this many seconds.")
@@ -63,7 +70,9 @@ struct Live: ParsableCommand {
 
     func run() throws {
         guard let device = interface ?? CaptureDevices.defaultDevice() else {
-            ExitStatus.printError("no capture interface found: run as root, or name one with -i (see `callpath interfaces`)")
+            ExitStatus.printError(
+                "no capture interface found: run as root, or name one with -i (see `callpath interfaces`)"
+            )
             throw ExitCode(ExitStatus.noInput)
         }
         var options = LiveCapture.Options()
@@ -75,14 +84,21 @@ struct Live: ParsableCommand {
         do { capture = try LiveCapture(device: device, options: options) } catch { throw ExitStatus.fail(error) }
         for warning in capture.warnings { ExitStatus.printError("warning: \(warning)") }
         guard let link = LinkLayer(dlt: capture.linkType.rawValue) else {
-            ExitStatus.printError("\(device): unsupported link type \(capture.linkType.name); capture on an IP interface or on `any`")
+            ExitStatus.printError(
+                "\(device): unsupported link type \(capture.linkType.name); capture on an IP interface or on `any`"
+            )
             throw ExitCode(ExitStatus.badCapture)
         }
         let writer: PcapNGWriter?
         do {
             writer = try write.map { path throws(CaptureError) in
-                try PcapNGWriter(path: path, linkType: capture.linkType, snaplen: capture.snaplen, interfaceName: device,
-                                 rotateBytes: rotateMiB.map { $0 * 1_048_576 })
+                try PcapNGWriter(
+                    path: path,
+                    linkType: capture.linkType,
+                    snaplen: capture.snaplen,
+                    interfaceName: device,
+                    rotateBytes: rotateMiB.map { $0 * 1_048_576 }
+                )
             }
         } catch { throw ExitStatus.fail(error) }
 
@@ -111,18 +127,25 @@ struct Live: ParsableCommand {
             let now = Self.now()
             if let duration, Double(now - started.nanoseconds) / 1e9 >= duration { capture.stop() }
             guard view.due(now) else { return }
-            view.update(pipeline.calls(context: context, tunnelInterface: tunnel), pipeline: pipeline,
-                        stats: capture.statistics(), now: now)
+            view.update(
+                pipeline.calls(context: context, tunnelInterface: tunnel),
+                pipeline: pipeline,
+                stats: capture.statistics(),
+                now: now
+            )
         }
         do throws(CaptureError) {
-            try capture.forEachPacket({ meta, bytes in
-                pipeline.process(meta, bytes)
-                if let writer, writeError == nil {
-                    do throws(CaptureError) { try writer.write(meta, bytes) } catch { writeError = error }
-                }
-                if let count, capture.packetsRead >= count { capture.stop() }
-                tick()
-            }, idle: tick)
+            try capture.forEachPacket(
+                { meta, bytes in
+                    pipeline.process(meta, bytes)
+                    if let writer, writeError == nil {
+                        do throws(CaptureError) { try writer.write(meta, bytes) } catch { writeError = error }
+                    }
+                    if let count, capture.packetsRead >= count { capture.stop() }
+                    tick()
+                },
+                idle: tick
+            )
         } catch {
             writer?.close()
             throw ExitStatus.fail(error)
@@ -133,12 +156,21 @@ struct Live: ParsableCommand {
         let stats = capture.statistics()
         var notes: [String] = []
         if let stats {
-            notes.append("libpcap received \(stats.received) packets, dropped \(stats.dropped) (kernel buffer full) and "
-                + "\(stats.interfaceDropped) at the interface")
+            notes.append(
+                "libpcap received \(stats.received) packets, dropped \(stats.dropped) (kernel buffer full) and "
+                    + "\(stats.interfaceDropped) at the interface"
+            )
         }
         if let tunnel { notes.append("captured on a tunnel interface (\(tunnel.tunnel))") }
-        let report = CallReport(file: device, packets: pipeline.packets, first: pipeline.first, last: pipeline.last,
-                                linkType: capture.linkType.name, calls: calls, notes: notes)
+        let report = CallReport(
+            file: device,
+            packets: pipeline.packets,
+            first: pipeline.first,
+            last: pipeline.last,
+            linkType: capture.linkType.name,
+            calls: calls,
+            notes: notes
+        )
         view.finish(report, dropped: stats?.dropped ?? 0)
     }
 

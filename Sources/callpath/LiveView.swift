@@ -27,15 +27,23 @@ struct LiveView {
     func due(_ now: Int64) -> Bool { now - lastDraw >= 1_000_000_000 }
 
     mutating func update(
-        _ calls: [CallVerdict], pipeline: CallPipeline, stats: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)?,
+        _ calls: [CallVerdict],
+        pipeline: CallPipeline,
+        stats: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)?,
         now: Int64
     ) {
         let elapsed = max(1, now - lastDraw)
         packetsPerSecond = Int(Int64(pipeline.packets - lastPackets) * 1_000_000_000 / elapsed)
         lastPackets = pipeline.packets
         lastDraw = now
-        let report = CallReport(file: device, packets: pipeline.packets, first: pipeline.first, last: pipeline.last,
-                                linkType: "", calls: calls)
+        let report = CallReport(
+            file: device,
+            packets: pipeline.packets,
+            first: pipeline.first,
+            last: pipeline.last,
+            linkType: "",
+            calls: calls
+        )
         var events: [String] = []
         for call in calls {
             guard let current = call.segments.last else { continue }
@@ -60,7 +68,8 @@ struct LiveView {
                 events.append(
                     "{\"event\":\"stats\",\"packets\":\(pipeline.packets),\"packetsPerSecond\":\(packetsPerSecond)"
                         + ",\"received\":\(stats?.received ?? 0),\"dropped\":\(stats?.dropped ?? 0)"
-                        + ",\"interfaceDropped\":\(stats?.interfaceDropped ?? 0),\"calls\":\(calls.count)}")
+                        + ",\"interfaceDropped\":\(stats?.interfaceDropped ?? 0),\"calls\":\(calls.count)}"
+                )
             }
             if !events.isEmpty { FileHandleWriter.standardOutput.write(events.joined(separator: "\n") + "\n") }
         }
@@ -70,7 +79,12 @@ struct LiveView {
         "{\"event\":\"\(name)\",\"call\":\(callJSON)}"
     }
 
-    func draw(_ calls: [CallVerdict], report: CallReport, stats: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)?, now: Int64) {
+    func draw(
+        _ calls: [CallVerdict],
+        report: CallReport,
+        stats: (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)?,
+        now: Int64
+    ) {
         var out = "\u{1B}[H\u{1B}[2J"
         out += "callpath live on \(device)   \(report.packets) packets   \(packetsPerSecond) packets/s"
         out += "   dropped \(stats?.dropped ?? 0)   (Ctrl-C stops)\n\n"
@@ -78,7 +92,9 @@ struct LiveView {
         for call in calls {
             guard let s = call.segments.last else { continue }
             let recent = changedAt[call.id].map { now - $0 < 10_000_000_000 } ?? false
-            let path = s.path.rawValue.uppercased() + (s.tunnel.map { " (\($0))" } ?? "") + (s.relay.map { " via \($0)" } ?? "")
+            let path =
+                s.path.rawValue.uppercased() + (s.tunnel.map { " (\($0))" } ?? "")
+                + (s.relay.map { " via \($0)" } ?? "")
             out += "  call \(call.id)  \(call.endpointText(call.local)) ⇄ \(call.endpointText(call.remote))  "
             out += recent ? "\u{1B}[1;33mPATH CHANGED → \(path)\u{1B}[0m" : path
             let lost = call.streams.compactMap(\.lost).reduce(0, +)
@@ -94,7 +110,9 @@ struct LiveView {
         if terminal {
             FileHandleWriter.standardOutput.write("\n" + report.text(explain: false))
             if dropped > 0 {
-                ExitStatus.printError("warning: libpcap dropped \(dropped) packets; verdicts may miss media (use a larger --buffer-size or a -f filter)")
+                ExitStatus.printError(
+                    "warning: libpcap dropped \(dropped) packets; verdicts may miss media (use a larger --buffer-size or a -f filter)"
+                )
             }
         } else {
             let json = report.json().replacingOccurrences(of: "\n", with: "")

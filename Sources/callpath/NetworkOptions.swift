@@ -11,14 +11,19 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .customLong("corp-net"), help: "Company network as CIDR, e.g. 10.20.0.0/16 (repeatable).")
     var corporateNetworks: [String] = []
 
-    @Option(name: .customLong("relay"), help: "TURN relay network as CIDR (repeatable); Microsoft Teams ranges are built in.")
+    @Option(
+        name: .customLong("relay"),
+        help: "TURN relay network as CIDR (repeatable); Microsoft Teams ranges are built in."
+    )
     var relayNetworks: [String] = []
 
     @Option(
         name: .customLong("config"),
         help: ArgumentHelp(
             "Network file: lines `vpn-server IP`, `corp-net CIDR`, `relay CIDR`, `teams-range CIDR` (replaces the built-in Microsoft ranges) or `teams-ranges none`; # comments.",
-            valueName: "file"))
+            valueName: "file"
+        )
+    )
     var configFile: String?
 
     func validate() throws {
@@ -61,18 +66,28 @@ struct NetworkFile {
             let value = words[1]
             switch key {
             case "vpn-server":
-                guard let address = IPAddress(value) else { throw ValidationError("\(where_): \(value) is not an IP address") }
+                guard let address = IPAddress(value) else {
+                    throw ValidationError("\(where_): \(value) is not an IP address")
+                }
                 vpnServers.append(address)
             case "corp-net", "relay", "teams-range":
                 if key == "teams-range" && value == "none" { teamsRanges = []; continue }
-                guard let prefix = Prefix(value) else { throw ValidationError("\(where_): \(value) is not a CIDR prefix like 10.20.0.0/16") }
-                if key == "corp-net" { corporateNetworks.append(prefix) }
-                else if key == "relay" { relayNetworks.append(prefix) }
-                else { teamsRanges = (teamsRanges ?? []) + [prefix] }
+                guard let prefix = Prefix(value) else {
+                    throw ValidationError("\(where_): \(value) is not a CIDR prefix like 10.20.0.0/16")
+                }
+                if key == "corp-net" {
+                    corporateNetworks.append(prefix)
+                } else if key == "relay" {
+                    relayNetworks.append(prefix)
+                } else {
+                    teamsRanges = (teamsRanges ?? []) + [prefix]
+                }
             case "teams-ranges" where value == "none":
                 teamsRanges = []
             default:
-                throw ValidationError("\(where_): unknown setting \(key); use vpn-server, corp-net, relay, teams-range or teams-ranges none")
+                throw ValidationError(
+                    "\(where_): unknown setting \(key); use vpn-server, corp-net, relay, teams-range or teams-ranges none"
+                )
             }
         }
     }

@@ -11,7 +11,8 @@ enum PacketFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Packets: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One line per packet, like tshark's summary: frame, time, source → destination, protocol stack, key fields.",
+        abstract:
+            "One line per packet, like tshark's summary: frame, time, source → destination, protocol stack, key fields.",
         discussion: """
             Protocols are recognised from the payload first (RFC 7983 first byte, STUN cookie and length, \
             RTP sequence continuity per SSRC, TLS/DTLS record headers…), ports only as hints. Names form \
@@ -37,7 +38,8 @@ struct Packets: ParsableCommand {
     func validate() throws {
         if let protocolName, ProtocolName(text: protocolName) == nil {
             throw ValidationError(
-                "unknown protocol '\(protocolName)'; one of: \(ProtocolName.allCases.map { "\($0.text)" }.joined(separator: ", "))")
+                "unknown protocol '\(protocolName)'; one of: \(ProtocolName.allCases.map { "\($0.text)" }.joined(separator: ", "))"
+            )
         }
     }
 

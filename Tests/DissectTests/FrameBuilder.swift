@@ -13,8 +13,14 @@ enum FrameBuilder {
 
     /// IPv4 (RFC 791): `options` must be a multiple of 4 bytes.
     static func ipv4(
-        _ source: UInt32, _ destination: UInt32, protocol number: UInt8, _ payload: [UInt8],
-        id: Int = 1, moreFragments: Bool = false, fragmentOffset: Int = 0, options: [UInt8] = [],
+        _ source: UInt32,
+        _ destination: UInt32,
+        protocol number: UInt8,
+        _ payload: [UInt8],
+        id: Int = 1,
+        moreFragments: Bool = false,
+        fragmentOffset: Int = 0,
+        options: [UInt8] = [],
         totalLength: Int? = nil
     ) -> [UInt8] {
         let headerLength = 20 + options.count
@@ -25,7 +31,10 @@ enum FrameBuilder {
 
     /// IPv6 (RFC 8200) with a ready-made extension chain in `extensions` (first next header given).
     static func ipv6(
-        _ source: [UInt8], _ destination: [UInt8], next: UInt8, _ payload: [UInt8]
+        _ source: [UInt8],
+        _ destination: [UInt8],
+        next: UInt8,
+        _ payload: [UInt8]
     ) -> [UInt8] {
         [0x60, 0, 0, 0] + be16(payload.count) + [next, 64] + source + destination + payload
     }

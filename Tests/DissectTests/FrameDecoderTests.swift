@@ -19,8 +19,13 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
             decoder.decode(bytes, at: Timestamp(nanoseconds: 0)) { segment in
                 seen.append(
                     Seen(
-                        transport: segment.transport, source: "\(segment.source)", destination: "\(segment.destination)",
-                        payloadCount: segment.payload.count, depth: segment.tunnelDepth))
+                        transport: segment.transport,
+                        source: "\(segment.source)",
+                        destination: "\(segment.destination)",
+                        payloadCount: segment.payload.count,
+                        depth: segment.tunnelDepth
+                    )
+                )
             }
         }
     }
@@ -36,8 +41,17 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
 
     @Test func ethernetIPv4UDP() {
         let (seen, counters) = decode([Self.plainUDP])
-        #expect(seen == [Seen(transport: .udp, source: "192.168.178.91:50012", destination: "203.0.113.1:3478",
-                              payloadCount: 4, depth: 0)])
+        #expect(
+            seen == [
+                Seen(
+                    transport: .udp,
+                    source: "192.168.178.91:50012",
+                    destination: "203.0.113.1:3478",
+                    payloadCount: 4,
+                    depth: 0
+                )
+            ]
+        )
         #expect(counters.ipv4 == 1 && counters.udp == 1 && counters.malformed == 0)
     }
 
@@ -65,7 +79,9 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
 
     @Test func ipv4OptionsAreSkipped() {
         let options: [UInt8] = [0x94, 0x04, 0x00, 0x00]  // Router Alert (RFC 2113)
-        let (seen, _) = decode([B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(5, 6, [9]), options: options))])
+        let (seen, _) = decode([
+            B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(5, 6, [9]), options: options))
+        ])
         #expect(seen.first?.source == "192.168.178.91:5")
         #expect(seen.first?.payloadCount == 1)
     }
@@ -76,8 +92,17 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
         let destination: [UInt8] = [17, 0, 1, 4, 0, 0, 0, 0]
         let packet = B.ipv6(B.v6a, B.v6b, next: 0, hopByHop + destination + B.udp(443, 50000, [7, 7]))
         let (seen, counters) = decode([B.ethernet(0x86DD, packet)])
-        #expect(seen == [Seen(transport: .udp, source: "[2001:db8::1]:443", destination: "[2001:db8::2]:50000",
-                              payloadCount: 2, depth: 0)])
+        #expect(
+            seen == [
+                Seen(
+                    transport: .udp,
+                    source: "[2001:db8::1]:443",
+                    destination: "[2001:db8::2]:50000",
+                    payloadCount: 2,
+                    depth: 0
+                )
+            ]
+        )
         #expect(counters.ipv6 == 1)
     }
 
@@ -98,7 +123,8 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
     @Test func greWithPPPCarriesTheInnerPacket() {
         // Enhanced GRE (RFC 2637): flags K+S, version 1, protocol 0x880B, then PPP FF 03 0021 and IPv4.
         let inner = B.ipv4(0x0A00_0001, 0x0A00_0002, protocol: 17, B.udp(5060, 5060, [1]))
-        let gre: [UInt8] = [0x30, 0x01, 0x88, 0x0B] + B.be16(inner.count + 4) + [0, 1] + B.be32(9)
+        let gre: [UInt8] =
+            [0x30, 0x01, 0x88, 0x0B] + B.be16(inner.count + 4) + [0, 1] + B.be32(9)
             + [0xFF, 0x03, 0x00, 0x21] + inner
         let (seen, counters) = decode([B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 47, gre))])
         #expect(seen.map(\.source) == ["10.0.0.1:5060"])
@@ -117,7 +143,9 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
 
     @Test func brokenInnerPacketKeepsTheOuterOne() {
         let teredo: [UInt8] = [0x60, 0, 0, 0, 0, 50]  // an IPv6 header cut short
-        let (seen, counters) = decode([B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(3544, 3544, teredo)))])
+        let (seen, counters) = decode([
+            B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(3544, 3544, teredo)))
+        ])
         #expect(seen.count == 1)
         #expect(counters.malformed == 0)
     }
@@ -138,7 +166,9 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
     }
 
     @Test func udpLengthBelowEightIsMalformed() {
-        let (seen, counters) = decode([B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(1, 2, [], length: 5)))])
+        let (seen, counters) = decode([
+            B.ethernet(0x0800, B.ipv4(Self.a, Self.b, protocol: 17, B.udp(1, 2, [], length: 5)))
+        ])
         #expect(seen.isEmpty && counters.malformed == 1)
     }
 
@@ -153,14 +183,20 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
         let frames = [
             Self.plainUDP,
             B.ethernet(0x86DD, B.ipv6(B.v6a, B.v6b, next: 6, B.tcp(443, 50000, seq: 9, flags: 0x02))),
-            B.ethernet(0x0800, tags: [(0x88A8, 1), (0x8100, 2)], B.ipv4(Self.a, Self.b, protocol: 17, B.udp(1, 2, [3]))),
+            B.ethernet(
+                0x0800,
+                tags: [(0x88A8, 1), (0x8100, 2)],
+                B.ipv4(Self.a, Self.b, protocol: 17, B.udp(1, 2, [3]))
+            ),
         ]
         for frame in frames {
             for length in 0..<frame.count {
                 let (seen, counters) = decode([Array(frame[..<length])])
                 #expect(counters.frames == 1)
                 #expect(seen.count + counters.malformed + counters.nonIP <= 1)
-                for s in seen { #expect(s.source.hasSuffix(":1") || s.source.hasSuffix(":50012") || s.source.hasSuffix(":443")) }
+                for s in seen {
+                    #expect(s.source.hasSuffix(":1") || s.source.hasSuffix(":50012") || s.source.hasSuffix(":443"))
+                }
             }
         }
     }
@@ -168,11 +204,16 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
     /// Seeded byte flips over valid frames: any outcome but a crash is fine.
     @Test func randomByteFlipsNeverCrash() {
         var generator = SplitMix64(seed: 0x5EED)
-        let frames = [Self.plainUDP, B.ethernet(0x86DD, B.ipv6(B.v6a, B.v6b, next: 0, [17, 0, 1, 4, 0, 0, 0, 0] + B.udp(1, 2, [1])))]
+        let frames = [
+            Self.plainUDP,
+            B.ethernet(0x86DD, B.ipv6(B.v6a, B.v6b, next: 0, [17, 0, 1, 4, 0, 0, 0, 0] + B.udp(1, 2, [1]))),
+        ]
         var decoded = 0
         for _ in 0..<5000 {
             var frame = frames[Int(generator.next() % 2)]
-            for _ in 0..<3 { frame[Int(generator.next() % UInt64(frame.count))] = UInt8(truncatingIfNeeded: generator.next()) }
+            for _ in 0..<3 {
+                frame[Int(generator.next() % UInt64(frame.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
             decoded += decode([frame]).1.frames
         }
         #expect(decoded == 5000)

@@ -77,10 +77,15 @@ import Wire
                 }
             }
         }
-        #expect(ByteSweeps.truncations(Self.channelData) { (input: inout ByteCursor) throws(DecodeError) in
-            _ = try TURNChannelData(parsing: &input, overTCP: false)
-        } == 0)
-        ByteSweeps.flips(Self.rtp) { (input: inout ByteCursor) throws(DecodeError) in _ = try RTPHeader(parsing: &input) }
-        ByteSweeps.flips(Self.rtcp) { (input: inout ByteCursor) throws(DecodeError) in _ = try RTCPCompound(parsing: &input) }
+        #expect(
+            ByteSweeps.truncations(Self.channelData) { (input: inout ByteCursor) throws(DecodeError) in
+                _ = try TURNChannelData(parsing: &input, overTCP: false)
+            } == 0
+        )
+        ByteSweeps.flips(Self.rtp) { (input: inout ByteCursor) throws(DecodeError) in _ = try RTPHeader(parsing: &input)
+        }
+        ByteSweeps.flips(Self.rtcp) { (input: inout ByteCursor) throws(DecodeError) in
+            _ = try RTCPCompound(parsing: &input)
+        }
     }
 }

@@ -24,7 +24,8 @@ import Wire
     @Test func withTLSAuth() {
         // A 20-byte HMAC (SHA-1), replay packet id 3 and time, no acks, message packet id 1.
         let hmac: [UInt8] = (1...20).map { UInt8(truncatingIfNeeded: $0 &* 37 | 1) }
-        let packet = [0x20] + Self.session + hmac + [0, 0, 0, 3, 0x5F, 0x00, 0x10, 0x20] + [0x00, 0, 0, 0, 1] + Self.tls
+        let packet =
+            [0x20] + Self.session + hmac + [0, 0, 0, 3, 0x5F, 0x00, 0x10, 0x20] + [0x00, 0, 0, 0, 1] + Self.tls
         #expect(payload(packet) == Self.tls)
     }
 

@@ -20,7 +20,8 @@ import Wire
 
         """
 
-    static let invite: [UInt8] = Array(("""
+    static let invite: [UInt8] = Array(
+        ("""
         INVITE sip:pstn@sbc.example SIP/2.0\r
         Via: SIP/2.0/UDP 192.168.178.91:5060;branch=z9hG4bK776asdhds\r
         From: <sip:pc1@example.org>;tag=1928301774\r
@@ -31,7 +32,8 @@ import Wire
         Content-Length: \(sdp.utf8.count)\r
         \r
 
-        """ + sdp).utf8)
+        """ + sdp).utf8
+    )
 
     func message() throws -> SIPMessage {
         try Self.invite.withUnsafeBytes { (raw) throws in
@@ -60,9 +62,14 @@ import Wire
             let body = UnsafeRawBufferPointer(rebasing: raw[sip.body])
             SDP.forEachCandidate(ByteCursor(body)) { candidate in
                 let bodyBytes = Array(body)
-                found.append((
-                    candidate.type.rawValue, String(decoding: bodyBytes[candidate.address], as: UTF8.self), candidate.port,
-                    candidate.relatedAddress.map { String(decoding: bodyBytes[$0], as: UTF8.self) }, candidate.relatedPort))
+                found.append(
+                    (
+                        candidate.type.rawValue, String(decoding: bodyBytes[candidate.address], as: UTF8.self),
+                        candidate.port,
+                        candidate.relatedAddress.map { String(decoding: bodyBytes[$0], as: UTF8.self) },
+                        candidate.relatedPort
+                    )
+                )
             }
         }
         #expect(found.map(\.0) == ["host", "srflx", "relay"])
@@ -83,7 +90,11 @@ import Wire
     }
 
     @Test func truncationsAndFlipsNeverCrash() {
-        _ = ByteSweeps.truncations(Self.invite) { (input) throws(DecodeError) in _ = try SIPMessage(parsing: &input, stream: true) }
-        ByteSweeps.flips(Self.invite, rounds: 500) { (input) throws(DecodeError) in _ = try SIPMessage(parsing: &input, stream: false) }
+        _ = ByteSweeps.truncations(Self.invite) { (input) throws(DecodeError) in
+            _ = try SIPMessage(parsing: &input, stream: true)
+        }
+        ByteSweeps.flips(Self.invite, rounds: 500) { (input) throws(DecodeError) in
+            _ = try SIPMessage(parsing: &input, stream: false)
+        }
     }
 }

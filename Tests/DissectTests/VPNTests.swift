@@ -12,10 +12,13 @@ import Wire
     }
 
     /// WireGuard handshake initiation (whitepaper §5.4.2): type 1, three zero bytes, sender index, 148 bytes in all.
-    static let wireGuardInitiation: [UInt8] = [1, 0, 0, 0, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0xAA, count: 140)
+    static let wireGuardInitiation: [UInt8] =
+        [1, 0, 0, 0, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0xAA, count: 140)
 
     @Test func wireGuardInitiation() throws {
-        let message = try parse(Self.wireGuardInitiation) { (input) throws(DecodeError) in try WireGuardMessage(parsing: &input) }
+        let message = try parse(Self.wireGuardInitiation) { (input) throws(DecodeError) in
+            try WireGuardMessage(parsing: &input)
+        }
         #expect(message.type == 1 && message.index == 0x7856_3412)  // little-endian on the wire
         Self.wireGuardInitiation.withUnsafeBytes { #expect(WireGuardMessage.probe($0)) }
         // One byte short is not WireGuard: the size is part of the signature.
@@ -45,7 +48,8 @@ import Wire
 
     /// IKEv2 IKE_SA_INIT header (RFC 7296 §3.1): SPIs, next payload, version 2.0, exchange 34, flags, id, length.
     @Test func ikeHeader() throws {
-        let bytes: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8] + [UInt8](repeating: 0, count: 8) + [33, 0x20, 34, 0x08, 0, 0, 0, 0, 0, 0, 0, 28]
+        let bytes: [UInt8] =
+            [1, 2, 3, 4, 5, 6, 7, 8] + [UInt8](repeating: 0, count: 8) + [33, 0x20, 34, 0x08, 0, 0, 0, 0, 0, 0, 0, 28]
         let header = try parse(bytes) { (input) throws(DecodeError) in try IKEHeader(parsing: &input) }
         #expect(header.initiatorSPI == 0x0102_0304_0506_0708)
         #expect(header.majorVersion == 2 && header.exchangeType == 34 && header.length == 28)
@@ -225,9 +229,12 @@ import Wire
     }
 
     @Test func truncationsAndFlipsNeverCrash() {
-        let samples: [[UInt8]] = [Self.wireGuardInitiation, [0x38, 1, 2, 3, 4, 5, 6, 7, 8], [0x10, 0x01, 0x00, 0x0E, 0x00, 0x01, 0x00, 0x01]]
+        let samples: [[UInt8]] = [
+            Self.wireGuardInitiation, [0x38, 1, 2, 3, 4, 5, 6, 7, 8], [0x10, 0x01, 0x00, 0x0E, 0x00, 0x01, 0x00, 0x01],
+        ]
         for bytes in samples {
-            _ = ByteSweeps.truncations(bytes) { (input) throws(DecodeError) in _ = try WireGuardMessage(parsing: &input) }
+            _ = ByteSweeps.truncations(bytes) { (input) throws(DecodeError) in _ = try WireGuardMessage(parsing: &input)
+            }
             _ = ByteSweeps.truncations(bytes) { (input) throws(DecodeError) in _ = try OpenVPNPacket(parsing: &input) }
             _ = ByteSweeps.truncations(bytes) { (input) throws(DecodeError) in _ = try SSTPPacket(parsing: &input) }
             ByteSweeps.flips(bytes, rounds: 300) { (input) throws(DecodeError) in _ = try IKEHeader(parsing: &input) }

@@ -47,12 +47,17 @@ import Wire
         #expect(throws: DecodeError.self) { try header([0x09, 0x00]) }  // a ping without FIN
         #expect(throws: DecodeError.self) { try header([0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0]) }  // 64-bit MSB set
         let masked: [UInt8] = [0x81, 0xFE, 0x01, 0x00, 1, 2, 3, 4]
-        #expect(ByteSweeps.truncations(masked) { (input) throws(DecodeError) in _ = try WebSocketFrameHeader(parsing: &input) } == 0)
+        #expect(
+            ByteSweeps.truncations(masked) { (input) throws(DecodeError) in
+                _ = try WebSocketFrameHeader(parsing: &input)
+            } == 0
+        )
         ByteSweeps.flips(masked) { (input) throws(DecodeError) in _ = try WebSocketFrameHeader(parsing: &input) }
     }
 
     /// RFC 7118 §4: the client offers the `sip` subprotocol, the server's 101 selects it.
-    static let request = Array("""
+    static let request = Array(
+        """
         GET / HTTP/1.1\r
         Host: proxy.example.com\r
         Upgrade: websocket\r
@@ -63,8 +68,10 @@ import Wire
         Sec-WebSocket-Version: 13\r
         \r
 
-        """.utf8)
-    static let response = Array("""
+        """.utf8
+    )
+    static let response = Array(
+        """
         HTTP/1.1 101 Switching Protocols\r
         Upgrade: websocket\r
         Connection: Upgrade\r
@@ -72,12 +79,15 @@ import Wire
         Sec-WebSocket-Protocol: sip\r
         \r
 
-        """.utf8)
+        """.utf8
+    )
 
     @Test func sipUpgradeHandshake() {
         #expect(Self.request.withUnsafeBytes { WebSocketHandshake.isSIPUpgrade($0) })
         #expect(Self.response.withUnsafeBytes { WebSocketHandshake.isSIPUpgrade($0) })
-        func upgrade(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { WebSocketHandshake.isSIPUpgrade($0) } }
+        func upgrade(_ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBytes { WebSocketHandshake.isSIPUpgrade($0) }
+        }
         #expect(upgrade("GET / HTTP/1.1\r\nupgrade: WebSocket\r\nsec-websocket-protocol: chat, SIP\r\n\r\n"))
         #expect(!upgrade("GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: sips\r\n\r\n"))
         #expect(!upgrade("GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n"))

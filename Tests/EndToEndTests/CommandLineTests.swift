@@ -9,7 +9,9 @@ import Testing
 
     /// The executable sits beside the test bundle in the build folder.
     static let executable: URL? = {
-        var candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        var candidates = [
+            Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
         candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
         for folder in candidates {
             let url = folder.appendingPathComponent("callpath")
@@ -36,8 +38,10 @@ import Testing
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     @Test func jsonFollowsTheContract() throws {
@@ -47,8 +51,12 @@ import Testing
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
         #expect(rows.count == 4)
         for row in rows {
-            #expect(Set(row.keys).isSuperset(of: ["transport", "a", "b", "framesAToB", "bytesAToB", "framesBToA",
-                                                  "bytesBToA", "start", "duration"]))
+            #expect(
+                Set(row.keys).isSuperset(of: [
+                    "transport", "a", "b", "framesAToB", "bytesAToB", "framesBToA",
+                    "bytesBToA", "start", "duration",
+                ])
+            )
         }
         #expect(rows.contains { ($0["a"] as? String)?.hasPrefix("[::1]:") == true })
     }
@@ -206,7 +214,9 @@ import Testing
     }
 
     @Test func badNetworkOptionsAreUsageErrors() throws {
-        let outcome = try CommandLineTests.run(["analyze", "--corp-net", "10.0.0.0/40", "\(CommandLineTests.linktypes)/ethernet.pcap"])
+        let outcome = try CommandLineTests.run([
+            "analyze", "--corp-net", "10.0.0.0/40", "\(CommandLineTests.linktypes)/ethernet.pcap",
+        ])
         #expect(outcome.status == 64)
         #expect(outcome.stderr.contains("not a CIDR prefix"))
     }

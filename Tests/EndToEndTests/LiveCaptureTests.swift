@@ -14,7 +14,9 @@ enum LiveEnvironment {
     static let problem: String? = {
         if getuid() != 0 { return "not root" }
         if !FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpreplay") { return "tcpreplay not installed" }
-        if (try? shell("ip netns add callpath-probe && ip netns del callpath-probe")) != 0 { return "ip netns does not work here" }
+        if (try? shell("ip netns add callpath-probe && ip netns del callpath-probe")) != 0 {
+            return "ip netns does not work here"
+        }
         return nil
     }()
 
@@ -39,16 +41,21 @@ extension LiveCaptureTests {
         return (object["calls"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
     }
 
-    static let captures = ["novpn-srflx/novpn-srflx.pcapng", "relay-forced/relay-forced.pcapng", "sstp-full/sstp-full.pcapng"]
+    static let captures = [
+        "novpn-srflx/novpn-srflx.pcapng", "relay-forced/relay-forced.pcapng", "sstp-full/sstp-full.pcapng",
+    ]
 
     @Test(arguments: captures)
     func liveMatchesOffline(capture: String) throws {
         let file = CommandLineTests.repositoryRoot.appendingPathComponent("Captures/\(capture)").path
         let namespace = "callpath-live-\(getpid())"
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("callpath-live-\(getpid()).pcapng").path
-        try Self.shell("ip netns add \(namespace) && ip link add cpl\(getpid()) type veth peer name cpr\(getpid()) "
-            + "&& ip link set cpr\(getpid()) netns \(namespace) && ip link set cpl\(getpid()) up "
-            + "&& ip netns exec \(namespace) ip link set cpr\(getpid()) up")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("callpath-live-\(getpid()).pcapng")
+            .path
+        try Self.shell(
+            "ip netns add \(namespace) && ip link add cpl\(getpid()) type veth peer name cpr\(getpid()) "
+                + "&& ip link set cpr\(getpid()) netns \(namespace) && ip link set cpl\(getpid()) up "
+                + "&& ip netns exec \(namespace) ip link set cpr\(getpid()) up"
+        )
         defer { try? Self.shell("ip link del cpl\(getpid()); ip netns del \(namespace); rm -f \(output)") }
 
         let live = Process()
@@ -62,7 +69,9 @@ extension LiveCaptureTests {
         #expect(try Self.shell("ip netns exec \(namespace) tcpreplay -q -i cpr\(getpid()) \(file)") == 0)
         Thread.sleep(forTimeInterval: 1)
         live.interrupt()  // SIGINT: stop, flush -w, print the summary, exit 0
-        let lines = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
+            separator: "\n"
+        )
         live.waitUntilExit()
         #expect(live.terminationStatus == 0)
 
@@ -81,12 +90,15 @@ extension LiveCaptureTests {
     /// At top speed with a small kernel buffer the capture cannot keep up: whatever it missed must show
     /// as libpcap drops in the summary, never vanish.
     @Test func topSpeedReplayReportsDrops() throws {
-        let file = CommandLineTests.repositoryRoot.appendingPathComponent("Captures/novpn-srflx/novpn-srflx.pcapng").path
+        let file = CommandLineTests.repositoryRoot.appendingPathComponent("Captures/novpn-srflx/novpn-srflx.pcapng")
+            .path
         let id = "\(getpid())t"
         let namespace = "callpath-top-\(id)"
-        try Self.shell("ip netns add \(namespace) && ip link add cpl\(id) type veth peer name cpr\(id) "
-            + "&& ip link set cpr\(id) netns \(namespace) && ip link set cpl\(id) up "
-            + "&& ip netns exec \(namespace) ip link set cpr\(id) up")
+        try Self.shell(
+            "ip netns add \(namespace) && ip link add cpl\(id) type veth peer name cpr\(id) "
+                + "&& ip link set cpr\(id) netns \(namespace) && ip link set cpl\(id) up "
+                + "&& ip netns exec \(namespace) ip link set cpr\(id) up"
+        )
         defer { try? Self.shell("ip link del cpl\(id); ip netns del \(namespace)") }
         let live = Process()
         live.executableURL = try #require(CommandLineTests.executable)
@@ -97,7 +109,10 @@ extension LiveCaptureTests {
         try live.run()
         Thread.sleep(forTimeInterval: 1.5)
         let loops = 60
-        #expect(try Self.shell("ip netns exec \(namespace) tcpreplay -q --topspeed --loop=\(loops) -i cpr\(id) \(file)") == 0)
+        #expect(
+            try Self.shell("ip netns exec \(namespace) tcpreplay -q --topspeed --loop=\(loops) -i cpr\(id) \(file)")
+                == 0
+        )
         Thread.sleep(forTimeInterval: 2)
         live.interrupt()
         let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -112,7 +127,8 @@ extension LiveCaptureTests {
         let perLoop = try #require(
             (try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any]).flatMap {
                 ($0["capture"] as? [String: Any])?["packets"] as? Int
-            })
+            }
+        )
         let sent = perLoop * loops
         #expect(numbers.count >= 3)
         let dropped = numbers.count >= 2 ? numbers[1] : 0

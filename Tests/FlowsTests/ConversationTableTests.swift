@@ -9,8 +9,14 @@ import Wire
 
     func segment(_ from: Endpoint, _ to: Endpoint, tcp: TCPHeader? = nil) -> TransportSegment {
         TransportSegment(
-            transport: tcp == nil ? .udp : .tcp, source: from, destination: to,
-            payload: UnsafeRawBufferPointer(start: nil, count: 0), tcp: tcp, tunnelDepth: 0, reassembled: false)
+            transport: tcp == nil ? .udp : .tcp,
+            source: from,
+            destination: to,
+            payload: UnsafeRawBufferPointer(start: nil, count: 0),
+            tcp: tcp,
+            tunnelDepth: 0,
+            reassembled: false
+        )
     }
 
     func tcp(seq: UInt32, _ flags: TCPHeader.Flags) -> TCPHeader {
@@ -33,7 +39,11 @@ import Wire
     @Test func udpAndTCPOnTheSamePortsAreSeparate() {
         var table = ConversationTable()
         table.add(segment(Self.client, Self.server), wireLength: 1, at: Timestamp(nanoseconds: 0))
-        table.add(segment(Self.client, Self.server, tcp: tcp(seq: 1, .syn)), wireLength: 1, at: Timestamp(nanoseconds: 0))
+        table.add(
+            segment(Self.client, Self.server, tcp: tcp(seq: 1, .syn)),
+            wireLength: 1,
+            at: Timestamp(nanoseconds: 0)
+        )
         #expect(table.conversations.map(\.transport) == [.udp, .tcp])
     }
 

@@ -9,7 +9,8 @@ import Wire
     static let client = Endpoint(address: IPAddress(v4: 0xC0A8_B25B), port: 50000)
     static let server = Endpoint(address: IPAddress(v4: 0xCB00_710D), port: 443)
     static let inner = (
-        source: IPAddress(v6High: 0x2001_0db8_0000_0000, low: 1), destination: IPAddress(v6High: 0x2001_0db8_0000_0000, low: 2)
+        source: IPAddress(v6High: 0x2001_0db8_0000_0000, low: 1),
+        destination: IPAddress(v6High: 0x2001_0db8_0000_0000, low: 2)
     )
     static let macLength = 32  // TLS_RSA_WITH_NULL_SHA256
 
@@ -30,13 +31,18 @@ import Wire
 
     /// IPv6 / UDP 5004 → 5006 / RTP (PT 96, SSRC 0x11223344) with 20 payload bytes.
     static func rtpPacket(sequence: UInt16) -> [UInt8] {
-        let rtp: [UInt8] = [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xFF), 0, 0, 0x03, 0xC0, 0x11, 0x22, 0x33, 0x44]
+        let rtp: [UInt8] = [
+            0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xFF), 0, 0, 0x03, 0xC0, 0x11, 0x22, 0x33, 0x44,
+        ]
         let udpBody = rtp + [UInt8](repeating: 0, count: 20)
         let udp: [UInt8] = [0x13, 0x8C, 0x13, 0x8E, 0x00, UInt8(8 + udpBody.count), 0, 0] + udpBody
-        func bytes(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) } }
+        func bytes(_ value: UInt64) -> [UInt8] {
+            (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }
+        }
         let header: [UInt8] =
             [0x60, 0, 0, 0, 0x00, UInt8(udp.count), 17, 64]
-            + bytes(inner.source.high) + bytes(inner.source.low) + bytes(inner.destination.high) + bytes(inner.destination.low)
+            + bytes(inner.source.high) + bytes(inner.source.low) + bytes(inner.destination.high)
+            + bytes(inner.destination.low)
         return header + udp
     }
 
@@ -56,8 +62,11 @@ import Wire
             let seq = payload.fromClient ? sequence.client : sequence.server
             let tcp = TCPHeader(
                 sourcePort: payload.fromClient ? client.port : server.port,
-                destinationPort: payload.fromClient ? server.port : client.port, sequence: seq, acknowledgment: 0,
-                flags: [.ack, .psh])
+                destinationPort: payload.fromClient ? server.port : client.port,
+                sequence: seq,
+                acknowledgment: 0,
+                flags: [.ack, .psh]
+            )
             let layers: LayerTrail = {
                 var trail = LayerTrail()
                 trail.append(.ipv4)
@@ -66,12 +75,21 @@ import Wire
             }()
             payload.bytes.withUnsafeBytes { raw in
                 let segment = TransportSegment(
-                    transport: .tcp, source: payload.fromClient ? client : server,
-                    destination: payload.fromClient ? server : client, payload: raw, tcp: tcp, tunnelDepth: 0,
-                    reassembled: false, layers: layers)
+                    transport: .tcp,
+                    source: payload.fromClient ? client : server,
+                    destination: payload.fromClient ? server : client,
+                    payload: raw,
+                    tcp: tcp,
+                    tunnelDepth: 0,
+                    reassembled: false,
+                    layers: layers
+                )
                 observed.outer.append(analyzer.analyze(segment, frame: frame + 1, time: Timestamp(nanoseconds: 0)))
             }
-            decoder.decodeTunnelled(by: &analyzer, frame: frame + 1, time: Timestamp(nanoseconds: 0)) { segment, analysis, _ in
+            decoder.decodeTunnelled(by: &analyzer, frame: frame + 1, time: Timestamp(nanoseconds: 0)) {
+                segment,
+                analysis,
+                _ in
                 observed.inner.append((segment, analysis, segment.layers))
             }
             if payload.fromClient {

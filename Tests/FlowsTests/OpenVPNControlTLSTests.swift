@@ -21,9 +21,16 @@ import Wire
             bytes.withUnsafeBytes { raw in
                 analyzer.analyze(
                     TransportSegment(
-                        transport: .udp, source: client, destination: server, payload: raw, tcp: nil, tunnelDepth: 0,
-                        reassembled: false),
-                    frame: index + 1, time: Timestamp(nanoseconds: 0)
+                        transport: .udp,
+                        source: client,
+                        destination: server,
+                        payload: raw,
+                        tcp: nil,
+                        tunnelDepth: 0,
+                        reassembled: false
+                    ),
+                    frame: index + 1,
+                    time: Timestamp(nanoseconds: 0)
                 ).protocols.contains(.tls)
             }
         }

@@ -22,23 +22,38 @@ import Wire
         var analyzer = PacketAnalyzer()
         func analyze(_ bytes: [UInt8], sequence: UInt32, fromClient: Bool, frame: Int) -> PacketAnalysis {
             let tcp = TCPHeader(
-                sourcePort: fromClient ? client.port : server.port, destinationPort: fromClient ? server.port : client.port,
-                sequence: sequence, acknowledgment: 0, flags: [.ack, .psh])
+                sourcePort: fromClient ? client.port : server.port,
+                destinationPort: fromClient ? server.port : client.port,
+                sequence: sequence,
+                acknowledgment: 0,
+                flags: [.ack, .psh]
+            )
             var layers = LayerTrail()
             layers.append(.ipv4)
             layers.append(.tcp)
             return bytes.withUnsafeBytes { raw in
                 analyzer.analyze(
                     TransportSegment(
-                        transport: .tcp, source: fromClient ? client : server, destination: fromClient ? server : client,
-                        payload: raw, tcp: tcp, tunnelDepth: 0, reassembled: false, layers: layers),
-                    frame: frame, time: Timestamp(nanoseconds: 0))
+                        transport: .tcp,
+                        source: fromClient ? client : server,
+                        destination: fromClient ? server : client,
+                        payload: raw,
+                        tcp: tcp,
+                        tunnelDepth: 0,
+                        reassembled: false,
+                        layers: layers
+                    ),
+                    frame: frame,
+                    time: Timestamp(nanoseconds: 0)
+                )
             }
         }
         _ = analyze(record(22, length: 40), sequence: 1, fromClient: true, frame: 1)
         _ = analyze([], sequence: 0, fromClient: false, frame: 2)  // the server's first sequence number
         return segments.enumerated().map { index, segment in
-            analyze(segment.bytes, sequence: segment.sequence, fromClient: false, frame: index + 3).protocols.contains(.tls)
+            analyze(segment.bytes, sequence: segment.sequence, fromClient: false, frame: index + 3).protocols.contains(
+                .tls
+            )
         }
     }
 

@@ -11,18 +11,24 @@ import Wire
     static let client = Endpoint(address: IPAddress(v4: 0x0AF3_0064), port: 43380)
     static let server = Endpoint(address: IPAddress(v4: 0x0AF3_008F), port: 8080)
 
-    static let sdp = "v=0\r\no=- 1 1 IN IP4 10.243.0.100\r\ns=-\r\nc=IN IP4 10.243.0.100\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
+    static let sdp =
+        "v=0\r\no=- 1 1 IN IP4 10.243.0.100\r\ns=-\r\nc=IN IP4 10.243.0.100\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n"
     static let invite = Array(
         ("INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK56sdasks\r\n"
             + "From: <sip:alice@example.com>;tag=asdyka899\r\nTo: <sip:bob@example.com>\r\nCall-ID: asidkj3ss\r\n"
-            + "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: \(sdp.utf8.count)\r\n\r\n" + sdp).utf8)
+            + "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: \(sdp.utf8.count)\r\n\r\n" + sdp).utf8
+    )
     static let ok = Array(
         "SIP/2.0 200 OK\r\nFrom: <sip:alice@example.com>;tag=asdyka899\r\nTo: <sip:bob@example.com>\r\nCall-ID: asidkj3ss\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
-            .utf8)
+            .utf8
+    )
 
     /// A frame (RFC 6455 §5.2) with the 16-bit length, masked with `key` when given.
     static func frame(_ opcode: UInt8, fin: Bool = true, _ payload: [UInt8], key: [UInt8]? = nil) -> [UInt8] {
-        var bytes: [UInt8] = [(fin ? 0x80 : 0) | opcode, (key == nil ? 0 : 0x80) | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        var bytes: [UInt8] = [
+            (fin ? 0x80 : 0) | opcode, (key == nil ? 0 : 0x80) | 126, UInt8(payload.count >> 8),
+            UInt8(payload.count & 0xFF),
+        ]
         guard let key else { return bytes + payload }
         bytes += key
         return bytes + payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
@@ -36,23 +42,47 @@ import Wire
         mutating func send(_ bytes: [UInt8], fromClient: Bool) -> PacketAnalysis {
             frame += 1
             let tcp = TCPHeader(
-                sourcePort: fromClient ? client.port : server.port, destinationPort: fromClient ? server.port : client.port,
-                sequence: sequence[fromClient, default: 1], acknowledgment: 0, flags: [.ack, .psh])
+                sourcePort: fromClient ? client.port : server.port,
+                destinationPort: fromClient ? server.port : client.port,
+                sequence: sequence[fromClient, default: 1],
+                acknowledgment: 0,
+                flags: [.ack, .psh]
+            )
             sequence[fromClient, default: 1] &+= UInt32(bytes.count)
             let frameNumber = frame
             return bytes.withUnsafeBytes { raw in
                 analyzer.analyze(
                     TransportSegment(
-                        transport: .tcp, source: fromClient ? client : server, destination: fromClient ? server : client,
-                        payload: raw, tcp: tcp, tunnelDepth: 0, reassembled: false),
-                    frame: frameNumber, time: Timestamp(nanoseconds: 0))
+                        transport: .tcp,
+                        source: fromClient ? client : server,
+                        destination: fromClient ? server : client,
+                        payload: raw,
+                        tcp: tcp,
+                        tunnelDepth: 0,
+                        reassembled: false
+                    ),
+                    frame: frameNumber,
+                    time: Timestamp(nanoseconds: 0)
+                )
             }
         }
 
         /// The RFC 7118 §4 handshake: the client's GET and the server's 101, both naming `sip`.
         mutating func upgrade() {
-            _ = send(Array("GET / HTTP/1.1\r\nHost: proxy.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8), fromClient: true)
-            _ = send(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n\r\n".utf8), fromClient: false)
+            _ = send(
+                Array(
+                    "GET / HTTP/1.1\r\nHost: proxy.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: sip\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                        .utf8
+                ),
+                fromClient: true
+            )
+            _ = send(
+                Array(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: sip\r\n\r\n"
+                        .utf8
+                ),
+                fromClient: false
+            )
         }
     }
 
@@ -101,7 +131,8 @@ import Wire
         var stream = Stream()
         stream.upgrade()
         // §5.4: text frame without FIN, a ping (control frames may interleave), the continuation with FIN.
-        let bytes = Self.frame(1, fin: false, Array(Self.ok[..<40])) + [0x89, 0x00] + Self.frame(0, Array(Self.ok[40...]))
+        let bytes =
+            Self.frame(1, fin: false, Array(Self.ok[..<40])) + [0x89, 0x00] + Self.frame(0, Array(Self.ok[40...]))
         let result = stream.send(bytes, fromClient: false)
         #expect(result.protocols.contains(.sip) && !result.protocols.contains(.sdp))
         // Two messages in one segment still label it once.
@@ -119,7 +150,10 @@ import Wire
 
     @Test func withoutTheSIPSubprotocolFramesAreNotRead() {
         var stream = Stream()
-        _ = stream.send(Array("GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n".utf8), fromClient: true)
+        _ = stream.send(
+            Array("GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Protocol: chat\r\n\r\n".utf8),
+            fromClient: true
+        )
         #expect(!stream.send(Self.frame(1, Self.invite, key: [1, 2, 3, 4]), fromClient: true).protocols.contains(.sip))
     }
 }

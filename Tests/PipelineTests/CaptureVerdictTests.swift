@@ -18,14 +18,17 @@ import Wire
 
     /// The truth writes IPv6 endpoints as tshark does (`2001:db8::1:443`); callpath as `[2001:db8::1]:443`.
     static func bracketed(_ endpoint: String) -> String {
-        guard !endpoint.hasPrefix("["), endpoint.filter({ $0 == ":" }).count > 1, let colon = endpoint.lastIndex(of: ":")
+        guard !endpoint.hasPrefix("["), endpoint.filter({ $0 == ":" }).count > 1,
+            let colon = endpoint.lastIndex(of: ":")
         else { return endpoint }
         return "[\(endpoint[..<colon])]\(endpoint[colon...])"
     }
 
     /// A capture taken on the tunnel interface shows the tunnel's inner side only: the make of the
     /// VPN (SSTP or L2TP behind a ppp device, OpenVPN or WireGuard behind a tun device) is not in it.
-    static let interfaceTunnels: [String: Set<String>] = ["ppp": ["sstp", "l2tp", "pptp"], "tun": ["openvpn", "wireguard"]]
+    static let interfaceTunnels: [String: Set<String>] = [
+        "ppp": ["sstp", "l2tp", "pptp"], "tun": ["openvpn", "wireguard"],
+    ]
 
     @Test(arguments: truthFiles)
     func verdictsMatchTheTruth(truthFile: String) throws {
@@ -52,7 +55,12 @@ import Wire
                         && s.start.seconds(since: origin) < end + 1 && s.end.seconds(since: origin) > start - 1
                 }
                 guard let segment = match else {
-                    Issue.record(Comment(rawValue: "\(label): no segment on this 5-tuple; ours: " + ours.map { "\($0.path) \($0.local)⇄\($0.remote)" }.joined(separator: "; ")))
+                    Issue.record(
+                        Comment(
+                            rawValue: "\(label): no segment on this 5-tuple; ours: "
+                                + ours.map { "\($0.path) \($0.local)⇄\($0.remote)" }.joined(separator: "; ")
+                        )
+                    )
                     continue
                 }
                 // Seen from outside the tunnel (the truth gives the inner 5-tuple apart), an encrypted VPN
@@ -64,14 +72,25 @@ import Wire
                     #expect(segment.relayTransport == relayTransport, Comment(rawValue: label))
                 }
                 if let mapped = expected["serverReflexive"] as? String {
-                    let candidates = scan.calls.flatMap(\.candidates).filter { $0.type == "srflx" && $0.side == "local" }
-                    #expect(candidates.contains { "\($0.address)" == Self.bracketed(mapped) },
-                            Comment(rawValue: "\(label): srflx candidate \(mapped) not named; ours: \(candidates.map { "\($0.address)" })"))
+                    let candidates = scan.calls.flatMap(\.candidates).filter {
+                        $0.type == "srflx" && $0.side == "local"
+                    }
+                    #expect(
+                        candidates.contains { "\($0.address)" == Self.bracketed(mapped) },
+                        Comment(
+                            rawValue:
+                                "\(label): srflx candidate \(mapped) not named; ours: \(candidates.map { "\($0.address)" })"
+                        )
+                    )
                 }
                 if let tunnel = expected["tunnel"] as? String {
-                    let acceptable = scan.tunnelInterface.flatMap { Self.interfaceTunnels[$0] }?.contains(tunnel) == true
+                    let acceptable =
+                        scan.tunnelInterface.flatMap { Self.interfaceTunnels[$0] }?.contains(tunnel) == true
                         ? [tunnel, scan.tunnelInterface ?? ""] : [tunnel]
-                    #expect(acceptable.contains(segment.tunnel ?? "none"), Comment(rawValue: "\(label): tunnel \(segment.tunnel ?? "none")"))
+                    #expect(
+                        acceptable.contains(segment.tunnel ?? "none"),
+                        Comment(rawValue: "\(label): tunnel \(segment.tunnel ?? "none")")
+                    )
                 }
             }
         }

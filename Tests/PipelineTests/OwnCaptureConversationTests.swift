@@ -14,9 +14,12 @@ import Wire
     }()
 
     @Test func everyLinkTypeIsPresent() {
-        #expect(Self.captures == ["ethernet", "linux-sll", "linux-sll2", "loop", "null", "ppp", "qinq", "raw"].map {
-            "\($0).pcap"
-        })
+        #expect(
+            Self.captures
+                == ["ethernet", "linux-sll", "linux-sll2", "loop", "null", "ppp", "qinq", "raw"].map {
+                    "\($0).pcap"
+                }
+        )
     }
 
     @Test(arguments: captures)
@@ -25,7 +28,9 @@ import Wire
         #expect(truth.conversations.count == 4, "two UDP (IPv4, IPv6) and two TCP conversations expected")
         let scan = try OfflineCapture(path: Self.folder.appendingPathComponent(capture).path).conversations()
         let differences = truth.differences(
-            from: scan.table.conversations, origin: scan.table.origin ?? Timestamp(nanoseconds: 0))
+            from: scan.table.conversations,
+            origin: scan.table.origin ?? Timestamp(nanoseconds: 0)
+        )
         #expect(differences.isEmpty, Comment(rawValue: differences.joined(separator: "\n")))
         #expect(scan.counters.malformed == 0)
     }

@@ -17,7 +17,8 @@ enum SharedCaptures {
         let root = repositoryRoot.appendingPathComponent("Captures")
         let folders = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         return folders.flatMap { folder -> [String] in
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
+            let names =
+                (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? []
             return names.filter { $0.hasSuffix(suffix) }.map { "\(folder)/\($0)" }
         }.sorted()
     }

@@ -29,9 +29,20 @@ import Wire
             if line.hasPrefix("UDP Conversations") { transport = "udp" }
             if line.hasPrefix("TCP Conversations") { transport = "tcp" }
             let words = line.split(separator: " ").map(String.init)
-            guard words.count == 14, words[1] == "<->", let toA = Int(words[3]), let toB = Int(words[6]) else { continue }
-            rows.append(Row(transport: transport, a: bracketed(words[0]), b: bracketed(words[2]), framesAToB: toB,
-                            framesBToA: toA, start: words[12], duration: words[13]))
+            guard words.count == 14, words[1] == "<->", let toA = Int(words[3]), let toB = Int(words[6]) else {
+                continue
+            }
+            rows.append(
+                Row(
+                    transport: transport,
+                    a: bracketed(words[0]),
+                    b: bracketed(words[2]),
+                    framesAToB: toB,
+                    framesBToA: toA,
+                    start: words[12],
+                    duration: words[13]
+                )
+            )
         }
         return rows
     }
@@ -50,8 +61,15 @@ import Wire
         let scan = try OfflineCapture(path: capture).conversations()
         let origin = scan.table.origin ?? Timestamp(nanoseconds: 0)
         let ours = scan.table.conversations.map { c in
-            Row(transport: c.transport.rawValue, a: "\(c.a)", b: "\(c.b)", framesAToB: c.framesAToB, framesBToA: c.framesBToA,
-                start: String(format: "%.9f", c.first.seconds(since: origin)), duration: String(format: "%.4f", c.duration))
+            Row(
+                transport: c.transport.rawValue,
+                a: "\(c.a)",
+                b: "\(c.b)",
+                framesAToB: c.framesAToB,
+                framesBToA: c.framesBToA,
+                start: String(format: "%.9f", c.first.seconds(since: origin)),
+                duration: String(format: "%.4f", c.duration)
+            )
         }
         #expect(!expected.isEmpty)
         for row in expected {

@@ -13,7 +13,9 @@ import Testing
         var checked = 0
         var problems: [String] = []
         for truthFile in TsharkConversationTests.truthFiles {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: truthFile)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: truthFile)) as? [String: Any]
+            )
             guard let stun = object["stun"] as? [String: Any],
                 let addresses = stun["address_attributes"] as? [String: [String: Int]],
                 let path = object["path"] as? String
@@ -21,20 +23,27 @@ import Testing
             func values(_ names: [String]) -> Set<String> {
                 Set(names.flatMap { addresses[$0]?.keys.map { CaptureVerdictTests.bracketed($0) } ?? [] })
             }
-            let mapped = values(["stun:XOR-MAPPED-ADDRESS", "stun:MAPPED-ADDRESS", "classicstun:MAPPED_ADDRESS",
-                                 "classicstun:XOR_MAPPED_ADDRESS"])
+            let mapped = values([
+                "stun:XOR-MAPPED-ADDRESS", "stun:MAPPED-ADDRESS", "classicstun:MAPPED_ADDRESS",
+                "classicstun:XOR_MAPPED_ADDRESS",
+            ])
             let relayed = values(["stun:XOR-RELAYED-ADDRESS", "stun:MAPPED-ADDRESS"])
             let scan = try OfflineCapture(path: SharedCaptures.publicFolder!.appendingPathComponent(path).path)
                 .analyzeCalls(context: NetworkContext())
             for call in scan.calls {
-                for candidate in call.candidates where ["srflx", "prflx"].contains(candidate.type) && !candidate.source.hasPrefix("a=candidate") {
+                for candidate in call.candidates
+                where ["srflx", "prflx"].contains(candidate.type) && !candidate.source.hasPrefix("a=candidate") {
                     checked += 1
-                    if !mapped.contains("\(candidate.address)") { problems.append("\(path): \(candidate.type) \(candidate.address) not decoded by tshark") }
+                    if !mapped.contains("\(candidate.address)") {
+                        problems.append("\(path): \(candidate.type) \(candidate.address) not decoded by tshark")
+                    }
                 }
                 for relay in call.relays {
                     guard let address = relay.relayed else { continue }
                     checked += 1
-                    if !relayed.contains("\(address)") { problems.append("\(path): relayed \(address) not decoded by tshark") }
+                    if !relayed.contains("\(address)") {
+                        problems.append("\(path): relayed \(address) not decoded by tshark")
+                    }
                 }
             }
         }

@@ -34,7 +34,8 @@ import Wire
 
     @Test(
         "conversations equal tshark's on every public capture",
-        .enabled(if: SharedCaptures.truthFolder != nil, "../shared/captures/public/truth is not present"))
+        .enabled(if: SharedCaptures.truthFolder != nil, "../shared/captures/public/truth is not present")
+    )
     func everyPublicCaptureMatchesTshark() throws {
         #expect(Self.truthFiles.count > 50, "expected the whole public capture set")
         var mismatches: [String] = []
@@ -52,7 +53,10 @@ import Wire
         }
         #expect(compared > 500)
         #expect(splitTuples.sorted() == Self.documentedSplits.sorted())
-        #expect(mismatches.isEmpty, Comment(rawValue: "\(mismatches.count) mismatches:\n" + mismatches.joined(separator: "\n")))
+        #expect(
+            mismatches.isEmpty,
+            Comment(rawValue: "\(mismatches.count) mismatches:\n" + mismatches.joined(separator: "\n"))
+        )
     }
 }
 
@@ -83,12 +87,16 @@ struct TsharkTruth {
                 conversations.append(
                     Row(
                         transport: transport,
-                        a: Self.endpoint(row["a_addr"], row["a_port"]), b: Self.endpoint(row["b_addr"], row["b_port"]),
-                        framesAToB: row["frames_a_to_b"] as? Int ?? -1, framesBToA: row["frames_b_to_a"] as? Int ?? -1,
+                        a: Self.endpoint(row["a_addr"], row["a_port"]),
+                        b: Self.endpoint(row["b_addr"], row["b_port"]),
+                        framesAToB: row["frames_a_to_b"] as? Int ?? -1,
+                        framesBToA: row["frames_b_to_a"] as? Int ?? -1,
                         bytesAToB: exact ? row["bytes_a_to_b"] as? Int : Self.plainBytes(row["tshark_bytes_a_to_b"]),
                         bytesBToA: exact ? row["bytes_b_to_a"] as? Int : Self.plainBytes(row["tshark_bytes_b_to_a"]),
                         start: Double(row["rel_start"] as? String ?? "") ?? .nan,
-                        duration: Double(row["duration"] as? String ?? "") ?? .nan))
+                        duration: Double(row["duration"] as? String ?? "") ?? .nan
+                    )
+                )
             }
         }
     }
@@ -139,26 +147,39 @@ struct TsharkTruth {
                 let index = unmatched.firstIndex(where: {
                     $0.transport == row.transport && "\($0.a)" == row.a && "\($0.b)" == row.b
                         && $0.framesAToB == row.framesAToB && $0.framesBToA == row.framesBToA
-                }) ?? unmatched.firstIndex(where: {
-                    $0.transport == row.transport && Set(["\($0.a)", "\($0.b)"]) == Set([row.a, row.b])
                 })
+                    ?? unmatched.firstIndex(where: {
+                        $0.transport == row.transport && Set(["\($0.a)", "\($0.b)"]) == Set([row.a, row.b])
+                    })
             else {
-                result.append("missing \(row.transport) \(row.a) <-> \(row.b) (\(row.framesAToB)/\(row.framesBToA) frames)")
+                result.append(
+                    "missing \(row.transport) \(row.a) <-> \(row.b) (\(row.framesAToB)/\(row.framesBToA) frames)"
+                )
                 continue
             }
             let c = unmatched.remove(at: index)
             let label = "\(row.transport) \(row.a) <-> \(row.b)"
             if "\(c.a)" != row.a { result.append("\(label): A is \(c.a) in ours") }
             if c.framesAToB != row.framesAToB || c.framesBToA != row.framesBToA {
-                result.append("\(label): frames \(c.framesAToB)/\(c.framesBToA), tshark \(row.framesAToB)/\(row.framesBToA)")
+                result.append(
+                    "\(label): frames \(c.framesAToB)/\(c.framesBToA), tshark \(row.framesAToB)/\(row.framesBToA)"
+                )
             }
-            if let bytes = row.bytesAToB, bytes != c.bytesAToB { result.append("\(label): bytesAToB \(c.bytesAToB), tshark \(bytes)") }
-            if let bytes = row.bytesBToA, bytes != c.bytesBToA { result.append("\(label): bytesBToA \(c.bytesBToA), tshark \(bytes)") }
+            if let bytes = row.bytesAToB, bytes != c.bytesAToB {
+                result.append("\(label): bytesAToB \(c.bytesAToB), tshark \(bytes)")
+            }
+            if let bytes = row.bytesBToA, bytes != c.bytesBToA {
+                result.append("\(label): bytesBToA \(c.bytesBToA), tshark \(bytes)")
+            }
             let start = c.first.seconds(since: origin)
             if !(abs(start - row.start) < 2e-6) { result.append("\(label): start \(start), tshark \(row.start)") }
-            if !(abs(c.duration - row.duration) < 1e-4) { result.append("\(label): duration \(c.duration), tshark \(row.duration)") }
+            if !(abs(c.duration - row.duration) < 1e-4) {
+                result.append("\(label): duration \(c.duration), tshark \(row.duration)")
+            }
         }
-        for c in unmatched { result.append("extra \(c.transport) \(c.a) <-> \(c.b) (\(c.framesAToB)/\(c.framesBToA) frames)") }
+        for c in unmatched {
+            result.append("extra \(c.transport) \(c.a) <-> \(c.b) (\(c.framesAToB)/\(c.framesBToA) frames)")
+        }
         return result
     }
 }

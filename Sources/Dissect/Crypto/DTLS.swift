@@ -50,7 +50,8 @@ public struct DTLSDatagram: Sendable, Equatable {
             }
             guard (20...26).contains(first) else { throw .malformed(at: recordStart, reason: "DTLS content type") }
             let recordVersion = try input.read(UInt16.self)
-            guard recordVersion == 0xFEFF || recordVersion == 0xFEFD || recordVersion == 0xFEFC || recordVersion == 0x0100
+            guard
+                recordVersion == 0xFEFF || recordVersion == 0xFEFD || recordVersion == 0xFEFC || recordVersion == 0x0100
             else { throw .malformed(at: recordStart &+ 1, reason: "DTLS version") }
             let epoch = try input.read(UInt16.self)
             try input.skip(6)  // sequence number

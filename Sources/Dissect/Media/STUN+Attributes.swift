@@ -140,7 +140,11 @@ extension STUNAttributes {
 
     /// Decodes one known attribute; returns false when the code is not one we keep.
     private mutating func decode(
-        _ code: UInt16, _ value: inout ByteCursor, range: Range<Int>, ms: Bool, id: STUNTransactionID
+        _ code: UInt16,
+        _ value: inout ByteCursor,
+        range: Range<Int>,
+        ms: Bool,
+        id: STUNTransactionID
     ) throws(DecodeError) -> Bool {
         switch code {
         case STUNAttribute.mappedAddress: mappedAddress = try Self.address(&value, xor: nil)

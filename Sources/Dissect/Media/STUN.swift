@@ -73,7 +73,8 @@ public enum STUN {
             let word = try? cursor.peek(UInt32.self, at: 4),
             type & 0xC000 == 0, Int(length) &+ headerLength == payload.count
         else { return nil }
-        let msFirst = (try? cursor.peek(UInt32.self, at: 20)) == 0x000F_0004
+        let msFirst =
+            (try? cursor.peek(UInt32.self, at: 20)) == 0x000F_0004
             && (try? cursor.peek(UInt32.self, at: 24)) == msTURNMagicCookie
         if word == magicCookie {
             // RFC 8489 lengths are multiples of 4, but WhatsApp and others send odd ones that
@@ -98,7 +99,9 @@ extension STUNMessage {
         type = STUNMessageType(rawValue: rawType)
         var body = try input.take(length)
         let cookie = UInt32(truncatingIfNeeded: transactionID.high >> 32)
-        let msFirst = (try? body.peek(UInt32.self)) == 0x000F_0004 && (try? body.peek(UInt32.self, at: 4)) == STUN.msTURNMagicCookie
+        let msFirst =
+            (try? body.peek(UInt32.self)) == 0x000F_0004
+            && (try? body.peek(UInt32.self, at: 4)) == STUN.msTURNMagicCookie
         dialect = msFirst ? .msTURN : cookie == STUN.magicCookie ? .rfc5389 : .rfc3489
         attributes = STUNAttributes()
         try attributes.parse(&body, dialect: dialect, id: transactionID)

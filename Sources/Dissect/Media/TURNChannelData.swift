@@ -35,7 +35,9 @@ public struct TURNChannelData: Sendable {
         } else {
             // UDP: the datagram ends the frame, with or without padding.
             let extra = input.remaining
-            guard extra == 0 || extra == padding else { throw .malformed(at: input.offset, reason: "ChannelData length") }
+            guard extra == 0 || extra == padding else {
+                throw .malformed(at: input.offset, reason: "ChannelData length")
+            }
             try input.skip(extra)
             totalLength = 4 &+ length &+ extra
         }

@@ -55,7 +55,12 @@ public struct IPFragmentTracker {
     /// Adds one fragment; returns the first fragment's transport header once every byte of the
     /// datagram has arrived.
     public mutating func add(
-        _ key: Key, offset: Int, moreFragments: Bool, data: ByteCursor, wireDataLength: Int, at time: Timestamp
+        _ key: Key,
+        offset: Int,
+        moreFragments: Bool,
+        data: ByteCursor,
+        wireDataLength: Int,
+        at time: Timestamp
     ) -> TransportHeaderBytes? {
         if pending.count >= Self.maximumPending { expire(before: time) }
         guard pending.count < Self.maximumPending || pending[key] != nil else { return nil }

@@ -48,10 +48,16 @@ public struct IPv4Header: Sendable {
         }
         let payload = totalLength == 0 ? input.rest : input.takeAtMost(totalLength &- headerLength)
         let header = IPv4Header(
-            source: source, destination: destination, protocolNumber: protocolNumber,
-            identification: identification, timeToLive: ttl, trafficClass: trafficClass,
-            fragmentOffset: Int(flagsAndOffset & 0x1FFF) &* 8, moreFragments: flagsAndOffset & 0x2000 != 0,
-            payloadLength: totalLength == 0 ? payload.remaining : totalLength &- headerLength)
+            source: source,
+            destination: destination,
+            protocolNumber: protocolNumber,
+            identification: identification,
+            timeToLive: ttl,
+            trafficClass: trafficClass,
+            fragmentOffset: Int(flagsAndOffset & 0x1FFF) &* 8,
+            moreFragments: flagsAndOffset & 0x2000 != 0,
+            payloadLength: totalLength == 0 ? payload.remaining : totalLength &- headerLength
+        )
         return (header, payload)
     }
 }

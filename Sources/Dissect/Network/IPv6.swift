@@ -52,8 +52,10 @@ public struct IPv6Header: Sendable {
                 let offsetAndFlag = try payload.read(UInt16.self)
                 let identification = try payload.read(UInt32.self)
                 fragment = Fragment(
-                    offset: Int(offsetAndFlag & 0xFFF8), moreFragments: offsetAndFlag & 1 != 0,
-                    identification: identification)
+                    offset: Int(offsetAndFlag & 0xFFF8),
+                    moreFragments: offsetAndFlag & 1 != 0,
+                    identification: identification
+                )
                 if fragment?.offset != 0 { break walk }  // later fragments carry no further headers
             default:
                 break walk
@@ -64,9 +66,14 @@ public struct IPv6Header: Sendable {
             }
         }
         let header = IPv6Header(
-            source: source, destination: destination, protocolNumber: next, hopLimit: hopLimit,
-            trafficClass: UInt8(truncatingIfNeeded: first >> 20), fragment: fragment,
-            payloadLength: payloadLength == 0 ? payload.remaining : Swift.max(0, payloadLength &- payload.offset))
+            source: source,
+            destination: destination,
+            protocolNumber: next,
+            hopLimit: hopLimit,
+            trafficClass: UInt8(truncatingIfNeeded: first >> 20),
+            fragment: fragment,
+            payloadLength: payloadLength == 0 ? payload.remaining : Swift.max(0, payloadLength &- payload.offset)
+        )
         return (header, payload)
     }
 }

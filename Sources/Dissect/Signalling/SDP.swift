@@ -70,7 +70,9 @@ public enum SDP {
     static func parseCandidate(_ line: ByteCursor, base: Int) -> ICECandidate? {
         var fields = line
         guard (try? fields.skip(12)) != nil else { return nil }
-        var tokens: (Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?) = (nil, nil, nil, nil, nil, nil)
+        var tokens: (Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?, Range<Int>?) = (
+            nil, nil, nil, nil, nil, nil
+        )
         func next() -> Range<Int>? {
             while (try? fields.peek(UInt8.self)) == 0x20 { _ = try? fields.skip(1) }
             let start = fields.offset
@@ -83,17 +85,26 @@ public enum SDP {
             let priority = number(tokens.3), let address = tokens.4, let port = number(tokens.5), port <= 0xFFFF
         else { return nil }
         var candidate = ICECandidate(
-            foundation: (base &+ foundation.lowerBound)..<(base &+ foundation.upperBound), component: component,
+            foundation: (base &+ foundation.lowerBound)..<(base &+ foundation.upperBound),
+            component: component,
             transport: (base &+ transport.lowerBound)..<(base &+ transport.upperBound),
             priority: UInt32(truncatingIfNeeded: priority),
-            address: (base &+ address.lowerBound)..<(base &+ address.upperBound), port: UInt16(port), type: .unknown)
+            address: (base &+ address.lowerBound)..<(base &+ address.upperBound),
+            port: UInt16(port),
+            type: .unknown
+        )
         while let key = next() {
             guard let keyCursor = line.slice(key) else { break }
             let value = next()
             if keyCursor.hasPrefix("typ"), key.count == 3, let v = value.flatMap({ line.slice($0) }) {
                 candidate.type =
-                    v.hasPrefix("host") ? .host : v.hasPrefix("srflx") ? .srflx : v.hasPrefix("prflx") ? .prflx
-                    : v.hasPrefix("relay") ? .relay : .unknown
+                    v.hasPrefix("host")
+                    ? .host
+                    : v.hasPrefix("srflx")
+                        ? .srflx
+                        : v.hasPrefix("prflx")
+                            ? .prflx
+                            : v.hasPrefix("relay") ? .relay : .unknown
             } else if keyCursor.hasPrefix("raddr"), let value {
                 candidate.relatedAddress = (base &+ value.lowerBound)..<(base &+ value.upperBound)
             } else if keyCursor.hasPrefix("rport"), let p = number(value), p <= 0xFFFF {

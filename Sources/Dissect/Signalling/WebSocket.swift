@@ -38,18 +38,21 @@ public struct WebSocketFrameHeader: Sendable, Equatable {
         case let short: payloadLength = Int(short)
         }
         // Control frames are never fragmented and carry at most 125 bytes (§5.5).
-        guard opcode < 8 || (fin && payloadLength <= 125) else { throw .malformed(at: start, reason: "WebSocket control frame") }
+        guard opcode < 8 || (fin && payloadLength <= 125) else {
+            throw .malformed(at: start, reason: "WebSocket control frame")
+        }
         maskingKey = second & 0x80 != 0 ? try input.read(UInt32.self) : nil
         headerLength = input.offset &- start
     }
 
     /// The header's size from its first two bytes, before the rest has arrived.
     public static func headerLength(secondByte: UInt8) -> Int {
-        let extended = switch secondByte & 0x7F {
-        case 126: 2
-        case 127: 8
-        default: 0
-        }
+        let extended =
+            switch secondByte & 0x7F {
+            case 126: 2
+            case 127: 8
+            default: 0
+            }
         return 2 &+ extended &+ (secondByte & 0x80 != 0 ? 4 : 0)
     }
 
