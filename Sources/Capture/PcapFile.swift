@@ -13,6 +13,8 @@ import Wire
 /// and are valid only inside the callback: nothing is copied.
 public final class PcapFile: PacketSource {
     private let handle: OpaquePointer
+    private let readBuffer: UnsafeMutableRawPointer
+    private static let readBufferSize = 64 * 1024
     public let path: String
     public let linkType: LinkType
     public let isPcapNG: Bool
@@ -25,22 +27,36 @@ public final class PcapFile: PacketSource {
     public init(path: String) throws(CaptureError) {
         self.path = path
         if let problem = Self.problemOpening(path) { throw problem }
+        guard let file = fopen(path, "rb") else {
+            throw CaptureError(code: .unreadable, message: "\(path): cannot open: \(String(cString: strerror(errno)))")
+        }
+        // libpcap reads each record with two small freads; stdio's default 4 KiB buffer makes that one
+        // read(2) per dozen packets. 64 KiB cuts the syscalls 16-fold and still fits in L2 (larger
+        // buffers measured slower).
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.readBufferSize, alignment: 64)
+        setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, Self.readBufferSize)
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
-        let opened = pcap_open_offline_with_tstamp_precision(
-            path,
+        let opened = pcap_fopen_offline_with_tstamp_precision(
+            file,
             UInt32(PCAP_TSTAMP_PRECISION_NANO),
             &errorBuffer
         )
         guard let opened else {
+            fclose(file)
+            buffer.deallocate()
             let reason = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Self.classifyOpenFailure(path: path, reason: reason)
         }
+        readBuffer = buffer
         handle = opened
         linkType = LinkType(rawValue: pcap_datalink(opened))
         isPcapNG = Self.readMagic(path) == 0x0A0D_0D0A
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)  // closes the FILE, which must not outlive its buffer
+        readBuffer.deallocate()
+    }
 
     public var name: String { path }
 
