@@ -20,7 +20,24 @@ public struct EndpointPairIndex: Sendable {
         /// Orders the two endpoints, so both directions of a flow find one key.
         @inlinable
         public init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint) {
-            let (low, high) = y < x ? (y, x) : (x, y)
+            self.init(transport, x, y, xIsLow: !Self.precedes(y, x))
+        }
+
+        /// The key of a packet from `source` to `destination`, and whether it goes `low` → `high`
+        /// (found while ordering, instead of rebuilding `low` to compare).
+        @inlinable
+        public static func directed(
+            _ transport: Transport,
+            from source: Endpoint,
+            to destination: Endpoint
+        ) -> (key: Key, forward: Bool) {
+            let forward = !precedes(destination, source)
+            return (Key(transport, source, destination, xIsLow: forward), forward)
+        }
+
+        @inlinable
+        init(_ transport: Transport, _ x: Endpoint, _ y: Endpoint, xIsLow: Bool) {
+            let (low, high) = xIsLow ? (x, y) : (y, x)
             lowHigh = low.address.high
             lowLow = low.address.low
             highHigh = high.address.high
@@ -28,6 +45,16 @@ public struct EndpointPairIndex: Sendable {
             meta =
                 UInt64(low.port) << 48 | UInt64(high.port) << 32 | (low.address.isIPv6 ? 4 : 0)
                 | (high.address.isIPv6 ? 2 : 0) | (transport == .tcp ? 1 : 0)
+        }
+
+        /// `a < b` as `Endpoint` orders them (IPv4 first, then address, then port), inlined: the
+        /// key is built for every packet.
+        @inlinable
+        static func precedes(_ a: Endpoint, _ b: Endpoint) -> Bool {
+            if a.address.isIPv6 != b.address.isIPv6 { return !a.address.isIPv6 }
+            if a.address.high != b.address.high { return a.address.high < b.address.high }
+            if a.address.low != b.address.low { return a.address.low < b.address.low }
+            return a.port < b.port
         }
 
         public var low: Endpoint {

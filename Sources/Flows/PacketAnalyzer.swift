@@ -40,8 +40,7 @@ public struct PacketAnalyzer {
         into result: inout PacketAnalysis
     ) {
         result.reset()
-        let key = FlowKey(segment.transport, segment.source, segment.destination)
-        let forward = segment.source == key.low
+        let (key, forward) = FlowKey.directed(segment.transport, from: segment.source, to: segment.destination)
         let row = table.row(for: key, frame: frame)
         table.states[row].countPacket(frame: frame)
         if !segment.reassembled {

@@ -83,9 +83,11 @@ public struct RTPStreamSlots: Sendable {
         withStats { $0[min(max(position, 0), Self.capacity &- 1)] }
     }
 
-    /// The slot of the stream with this SSRC and direction, if it is tracked.
-    func slot(ssrc: UInt32, forward: Bool, relayed: Bool) -> Int? {
-        withStats { stats in
+    /// The slot of the stream with this SSRC and direction, if it is tracked. Mutating only to
+    /// read the slots in place: the non-mutating view copies all eight first (once per RTP packet).
+    mutating func slot(ssrc: UInt32, forward: Bool, relayed: Bool) -> Int? {
+        let count = count
+        return withMutableStats { stats in
             for i in 0..<count where stats[i].ssrc == ssrc && stats[i].forward == forward && stats[i].relayed == relayed
             {
                 return i

@@ -95,7 +95,7 @@ private struct FrameLineDecoder {
         line.malformed = line.malformed || decoder.counters.malformed != malformedFrames
         line.protocols = decoder.trail
         line.protocols.appendMissing(extra)
-        line.protocols.appendMissing(quotedApps)
+        if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
         if line.source == nil, let terminal = decoder.terminal {
             line.source = terminal.source
             line.destination = terminal.destination

@@ -57,10 +57,12 @@ public struct PacketLine {
 extension PacketLine {
     /// Re-points each byte view (payload, reassembled hello or SIP message, terminal payload) at the
     /// copy `keep` makes of its bytes, so the line outlives its frame.
+    /// Empty views (most lines have only a payload) are left alone without calling `keep`.
+    @inlinable
     public mutating func keepBytes(_ keep: (UnsafeRawBufferPointer) -> UnsafeRawBufferPointer) {
-        payload = keep(payload)
-        reassembledHello = keep(reassembledHello)
-        reassembledSIP = keep(reassembledSIP)
-        if let view = terminal?.payload { terminal?.payload = keep(view) }
+        if payload.count > 0 { payload = keep(payload) }
+        if reassembledHello.count > 0 { reassembledHello = keep(reassembledHello) }
+        if reassembledSIP.count > 0 { reassembledSIP = keep(reassembledSIP) }
+        if let view = terminal?.payload, view.count > 0 { terminal?.payload = keep(view) }
     }
 }
