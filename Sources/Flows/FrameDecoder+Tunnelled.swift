@@ -5,14 +5,15 @@ extension FrameDecoder {
     /// Decodes the packets `analyzer` lifted out of tunnels (IP-HTTPS) in the frame just decoded,
     /// runs each of their segments through the analyzer, and hands it to `body` with its flow's
     /// state: inner media becomes an ordinary flow whose segments carry `tunnelDepth > 0`.
-    /// Afterwards `trail` is the last inner packet's protocol stack.
+    /// Afterwards `trail` is the last inner packet's protocol stack. Returns whether there were any.
+    @discardableResult
     public mutating func decodeTunnelled(
         by analyzer: inout PacketAnalyzer,
         frame: Int,
         time: Timestamp,
         _ body: (TransportSegment, PacketAnalysis, FlowState?) -> Void
-    ) {
-        guard analyzer.payloads.liftedCount > 0 else { return }
+    ) -> Bool {
+        guard analyzer.payloads.liftedCount > 0 else { return false }
         let lifted = analyzer.payloads.tunnelled
         analyzer.payloads.lifting = false
         defer {
@@ -36,5 +37,6 @@ extension FrameDecoder {
                 )
             }
         }
+        return true
     }
 }

@@ -17,11 +17,11 @@ extension OfflineCapture {
     /// quoted by ICMP errors are decoded too (as Wireshark does), but never change flow state.
     ///
     /// Three threads share the work, a batch of frames at a time (`PacketBatchRing`): one reads
-    /// frames (libpcap), one decodes them, and this one renders the lines (`body`). Reading,
-    /// decoding and rendering cost about 1 : 3 : 3, so on two cores they overlap.
+    /// frames (libpcap) and decodes their headers, one analyses their payloads, and this one
+    /// renders the lines (`body`). The three cost about the same, so on two cores they overlap.
     public func packets(_ body: (inout PacketLine) -> Void) throws(CaptureError) -> PacketScan {
         let ring = PacketBatchRing()
-        let reader = FrameReader(file: file, ring: ring)
+        let reader = FrameReader(file: file, link: link, ring: ring)
         let decoder = BatchDecoder(link: link, ring: ring)
         for stage in [reader.run, decoder.run] {
             let thread = Thread(block: stage)
@@ -39,6 +39,7 @@ extension OfflineCapture {
         }
         // Both stages stored their results before passing their last batch on.
         guard var scan = decoder.scan else { preconditionFailure("the decoding thread ended without a result") }
+        scan.counters.add(reader.counters)
         if let failure = reader.failure {
             guard failure.code == .truncated else { throw failure }
             scan.truncation = failure
@@ -47,36 +48,42 @@ extension OfflineCapture {
     }
 }
 
-/// Turns one frame into its `PacketLine`: link to transport, then the payload analysis of each
-/// segment, tunnels and ICMP quotes included.
+/// Turns one frame's decoded headers into its `PacketLine`: the payload analysis of each segment,
+/// tunnels and ICMP quotes included.
 private struct FrameLineDecoder {
-    var decoder: FrameDecoder
+    /// Decodes the packets lifted out of tunnels (IP-HTTPS) after their frame's analysis; the
+    /// frames themselves were decoded on the reading thread.
+    var tunnels: FrameDecoder
     var analyzer = PacketAnalyzer()
     /// Reused for a frame's later segments and for ICMP quotes.
     private var scratch = PacketAnalysis()
 
     init(link: LinkLayer) {
-        decoder = FrameDecoder(link: link)
-        decoder.followsICMPQuotes = true
+        tunnels = FrameDecoder(link: link)
+        tunnels.followsICMPQuotes = true
     }
 
-    mutating func decode(_ bytes: UnsafeRawBufferPointer, _ meta: PacketMeta, into line: inout PacketLine) {
+    mutating func decode(
+        _ frame: PacketBatch.DecodedFrame,
+        _ segments: UnsafeBufferPointer<TransportSegment>,
+        _ meta: PacketMeta,
+        into line: inout PacketLine
+    ) {
         line.start(frame: meta.frame, time: meta.timestamp)
-        let malformedFrames = decoder.counters.malformed
         var analysed = false
         var extra = LayerTrail()
         var quotedApps = LayerTrail()
-        decoder.decode(bytes, at: meta.timestamp) { segment in
+        for segment in segments {
             if segment.insideICMPError {
                 analyzer.analyzeQuoted(segment, into: &scratch)
                 for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
                 line.malformed = line.malformed || scratch.malformed != nil
-                return
+                continue
             }
             if analysed {
                 analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &scratch)
                 Self.adopt(segment, scratch, into: &line, extra: &extra)
-                return
+                continue
             }
             // The first segment's analysis is written straight into the line.
             analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &line.analysis)
@@ -87,16 +94,18 @@ private struct FrameLineDecoder {
             Self.noteEndpoints(segment, in: &line)
         }
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
-        decoder.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
+        let malformedLifted = tunnels.counters.malformed
+        let lifted = tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) {
+            segment, analysis, _ in
             Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
         if !analysed { line.analysis.reset() }
         // A header the frame decoder could not read (cut short, impossible lengths) marks the line too.
-        line.malformed = line.malformed || decoder.counters.malformed != malformedFrames
-        line.protocols = decoder.trail
+        line.malformed = line.malformed || frame.malformed || tunnels.counters.malformed != malformedLifted
+        line.protocols = lifted ? tunnels.trail : frame.trail
         line.protocols.appendMissing(extra)
         if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
-        if line.source == nil, let terminal = decoder.terminal {
+        if line.source == nil, let terminal = lifted ? tunnels.terminal : frame.terminal {
             line.source = terminal.source
             line.destination = terminal.destination
             line.terminal = terminal
@@ -128,34 +137,43 @@ private struct FrameLineDecoder {
     }
 }
 
-/// The reading stage of `packets`: copies frames into batches. A read error ends the file
-/// early: it is kept in `failure`, written before the last batch is passed on.
+/// The reading stage of `packets`: copies frames into batches and decodes their headers there,
+/// while the bytes are in this core's cache. A read error ends the file early: it is kept in
+/// `failure`, written (as are `counters`) before the last batch is passed on.
 private final class FrameReader: @unchecked Sendable {
     private let file: PcapFile
+    private let link: LinkLayer
     private let ring: PacketBatchRing
     private(set) var failure: CaptureError?
+    private(set) var counters = DecodeCounters()
 
-    init(file: PcapFile, ring: PacketBatchRing) {
+    init(file: PcapFile, link: LinkLayer, ring: PacketBatchRing) {
         self.file = file
+        self.link = link
         self.ring = ring
     }
 
     @Sendable func run() {
+        var decoder = FrameDecoder(link: link)
+        decoder.followsICMPQuotes = true  // as Wireshark does
         var sequence = 0
         var batch = ring.take(sequence, for: .read)
         batch.reset()
         do throws(CaptureError) {
             try file.forEachPacket { meta, bytes in
-                if batch.add(meta, bytes) { return }
-                ring.pass(from: .read)
-                sequence &+= 1
-                batch = ring.take(sequence, for: .read)
-                batch.reset()
-                _ = batch.add(meta, bytes)  // an empty batch takes any frame
+                if !batch.add(meta, bytes) {
+                    ring.pass(from: .read)
+                    sequence &+= 1
+                    batch = ring.take(sequence, for: .read)
+                    batch.reset()
+                    _ = batch.add(meta, bytes)  // an empty batch takes any frame
+                }
+                batch.decodeLastFrame(with: &decoder)
             }
         } catch {
             failure = error
         }
+        counters = decoder.counters
         batch.markLast()
         ring.pass(from: .read)
     }
@@ -179,7 +197,7 @@ private final class BatchDecoder: @unchecked Sendable {
         while true {
             let batch = ring.take(sequence, for: .decode)
             for i in 0..<batch.count {
-                frames.decode(batch.frame(i), batch.metas[i], into: &batch.lines[i])
+                frames.decode(batch.decodedFrames[i], batch.segments(of: i), batch.metas[i], into: &batch.lines[i])
                 let analysis = (
                     hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
                 )
@@ -199,7 +217,7 @@ private final class BatchDecoder: @unchecked Sendable {
             let last = batch.isLast
             if last {
                 scan = OfflineCapture.PacketScan(
-                    counters: frames.decoder.counters,
+                    counters: frames.tunnels.counters,
                     analyzer: frames.analyzer,
                     truncation: nil
                 )
@@ -208,5 +226,22 @@ private final class BatchDecoder: @unchecked Sendable {
             if last { return }
             sequence &+= 1
         }
+    }
+}
+
+extension DecodeCounters {
+    /// Adds another decoder's counts: `packets` decodes frames on one thread and the packets
+    /// lifted out of tunnels on another.
+    fileprivate mutating func add(_ other: DecodeCounters) {
+        frames &+= other.frames
+        ipv4 &+= other.ipv4
+        ipv6 &+= other.ipv6
+        udp &+= other.udp
+        tcp &+= other.tcp
+        icmp &+= other.icmp
+        ipFragments &+= other.ipFragments
+        tunnelled &+= other.tunnelled
+        nonIP &+= other.nonIP
+        malformed &+= other.malformed
     }
 }
