@@ -5,6 +5,8 @@ import Wire
 /// parser never silently stops at a tunnel. ICMP error quotes are counted, not treated as traffic.
 public struct FrameDecoder {
     public let link: LinkLayer
+    /// What every frame's trail starts with: the link header's name, if it has one.
+    private let linkTrail: LayerTrail
     public private(set) var counters = DecodeCounters()
     /// The outermost IP header's TTL / hop limit in the current frame (0 when none): packets a host
     /// sends leave with 64, 128 or 255, so it tells the capture's own host from remote ones.
@@ -31,7 +33,12 @@ public struct FrameDecoder {
     /// Tunnels nested deeper than this are counted as malformed rather than followed.
     public static let maximumTunnelDepth = 6
 
-    public init(link: LinkLayer) { self.link = link }
+    public init(link: LinkLayer) {
+        self.link = link
+        var linkTrail = LayerTrail()
+        if let name = link.protocolName { linkTrail.append(name) }
+        self.linkTrail = linkTrail
+    }
 
     /// Decodes `frame`, calling `visit` once per transport header found, outermost first.
     public mutating func decode(
@@ -41,15 +48,16 @@ public struct FrameDecoder {
     ) {
         counters.frames &+= 1
         outerHopLimit = 0
-        trail = LayerTrail()
+        trail = linkTrail
         terminal = nil
         insideICMPError = false
         lengthDisagrees = false
-        if let name = link.protocolName { trail.append(name) }
         var input = ByteCursor(frame)
         do throws(DecodeError) {
-            let network = try link.decode(&input)
-            try decodeNetwork(network, &input, depth: 0, at: time, visit)
+            switch try link.decode(&input) {
+            case .ipv4: try decodeIPv4(&input, 0, time, visit)  // the common frame, decoded in this one function
+            case let network: try decodeNetwork(network, &input, depth: 0, at: time, visit)
+            }
             if lengthDisagrees { counters.malformed &+= 1 }
         } catch {
             counters.malformed &+= 1
@@ -66,57 +74,9 @@ public struct FrameDecoder {
         guard depth <= Self.maximumTunnelDepth else { throw .malformed(at: input.offset, reason: "tunnel depth") }
         switch network {
         case .ipv4:
-            trail.append(.ipv4)
-            let (header, payload) = try IPv4Header.decode(&input)
-            if depth == 0 {
-                counters.ipv4 &+= 1
-                outerHopLimit = header.timeToLive
-            }
-            bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
-            if header.isFragment {
-                try decodeFragment(
-                    header.source,
-                    header.destination,
-                    id: UInt32(header.identification),
-                    header.protocolNumber,
-                    offset: header.fragmentOffset,
-                    more: header.moreFragments,
-                    payload,
-                    header.payloadLength,
-                    depth,
-                    time,
-                    visit
-                )
-                return
-            }
-            var rest = payload
-            try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+            try decodeIPv4(&input, depth, time, visit)
         case .ipv6:
-            trail.append(.ipv6)
-            let (header, payload) = try IPv6Header.decode(&input)
-            if depth == 0 {
-                counters.ipv6 &+= 1
-                outerHopLimit = header.hopLimit
-            }
-            bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
-            if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
-                try decodeFragment(
-                    header.source,
-                    header.destination,
-                    id: fragment.identification,
-                    header.protocolNumber,
-                    offset: fragment.offset,
-                    more: fragment.moreFragments,
-                    payload,
-                    header.payloadLength,
-                    depth,
-                    time,
-                    visit
-                )
-                return
-            }
-            var rest = payload
-            try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+            try decodeIPv6(&input, depth, time, visit)
         case .ethernet:
             trail.append(.eth)
             let inner = try Ethernet.decode(&input)
@@ -130,6 +90,78 @@ public struct FrameDecoder {
         }
     }
 
+    // Inlined into `decode` with the UDP or TCP header after it (`@inline(always)` all the way
+    // down), so that the common frame is decoded in one function: the calls, and the header values
+    // they passed through memory, cost more than the parsing itself.
+    @inline(always)
+    mutating func decodeIPv4(
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        trail.append(.ipv4)
+        let (header, payload) = try IPv4Header.decode(&input)
+        if depth == 0 {
+            counters.ipv4 &+= 1
+            outerHopLimit = header.timeToLive
+        }
+        bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
+        if header.isFragment {
+            try decodeFragment(
+                header.source,
+                header.destination,
+                id: UInt32(header.identification),
+                header.protocolNumber,
+                offset: header.fragmentOffset,
+                more: header.moreFragments,
+                payload,
+                header.payloadLength,
+                depth,
+                time,
+                visit
+            )
+            return
+        }
+        var rest = payload
+        try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+    }
+
+    mutating func decodeIPv6(
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        trail.append(.ipv6)
+        let (header, payload) = try IPv6Header.decode(&input)
+        if depth == 0 {
+            counters.ipv6 &+= 1
+            outerHopLimit = header.hopLimit
+        }
+        bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
+        if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
+            try decodeFragment(
+                header.source,
+                header.destination,
+                id: fragment.identification,
+                header.protocolNumber,
+                offset: fragment.offset,
+                more: fragment.moreFragments,
+                payload,
+                header.payloadLength,
+                depth,
+                time,
+                visit
+            )
+            return
+        }
+        var rest = payload
+        try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+    }
+
+    /// UDP and TCP, nearly every packet, are decoded inline at each IP header; the rest out of line.
+    @inline(always)
     mutating func decodeIPPayload(
         _ protocolNumber: UInt8,
         _ source: IPAddress,
@@ -140,58 +172,116 @@ public struct FrameDecoder {
         _ visit: (TransportSegment) -> Void
     ) throws(DecodeError) {
         switch protocolNumber {
-        case 17:
-            let (udp, payload) = try UDPHeader.decode(&input)
-            counters.udp &+= 1
-            if depth > 0 { counters.tunnelled &+= 1 }
-            trail.append(.udp)
-            visit(
-                TransportSegment(
-                    transport: .udp,
-                    source: Endpoint(address: source, port: udp.sourcePort),
-                    destination: Endpoint(address: destination, port: udp.destinationPort),
-                    payload: payload.rest.bytes,
-                    tcp: nil,
-                    tunnelDepth: depth,
-                    reassembled: false,
-                    layers: trail,
-                    insideICMPError: insideICMPError
-                )
+        case 17: try decodeUDP(source, destination, &input, depth, time, visit)
+        case 6: try decodeTCP(source, destination, &input, depth, visit)
+        default: try decodeOtherIPPayload(protocolNumber, source, destination, &input, depth, time, visit)
+        }
+    }
+
+    @inline(always)
+    mutating func decodeUDP(
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        let (udp, payload) = try UDPHeader.decode(&input)
+        counters.udp &+= 1
+        if depth > 0 { counters.tunnelled &+= 1 }
+        trail.append(.udp)
+        visit(
+            TransportSegment(
+                transport: .udp,
+                source: Endpoint(address: source, port: udp.sourcePort),
+                destination: Endpoint(address: destination, port: udp.destinationPort),
+                payload: payload.rest.bytes,
+                tcp: nil,
+                tunnelDepth: depth,
+                reassembled: false,
+                layers: trail,
+                insideICMPError: insideICMPError
             )
+        )
+        if Self.isTunnelPort(udp.sourcePort) || Self.isTunnelPort(udp.destinationPort) {
             var inner = payload
-            let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName)
-            switch (udp.sourcePort, udp.destinationPort) {
-            case (Teredo.port, _), (_, Teredo.port): (tunnelled, tunnelName) = ((try? Teredo.decode(&inner)), .teredo)
-            case (L2TP.port, _), (_, L2TP.port):
-                decodeL2TP(&inner, datagramLength: udp.length == 0 ? nil : udp.length &- 8, depth, time, visit)
-                return
-            case (GTPU.port, _), (_, GTPU.port): (tunnelled, tunnelName) = ((try? GTPU.decode(&inner)), .gtp)
-            case (VXLAN.port, _), (_, VXLAN.port): (tunnelled, tunnelName) = ((try? VXLAN.decode(&inner)), .vxlan)
-            default: return
-            }
-            if let tunnelled, tunnelled != .other {
-                trail.append(tunnelName)
-                // A broken inner packet must not discard the outer one already reported.
-                try? decodeNetwork(tunnelled, &inner, depth: depth &+ 1, at: time, visit)
-            }
-        case 6:
-            let (tcp, payload) = try TCPHeader.decode(&input)
-            counters.tcp &+= 1
-            if depth > 0 { counters.tunnelled &+= 1 }
-            trail.append(.tcp)
-            visit(
-                TransportSegment(
-                    transport: .tcp,
-                    source: Endpoint(address: source, port: tcp.sourcePort),
-                    destination: Endpoint(address: destination, port: tcp.destinationPort),
-                    payload: payload.bytes,
-                    tcp: tcp,
-                    tunnelDepth: depth,
-                    reassembled: false,
-                    layers: trail,
-                    insideICMPError: insideICMPError
-                )
+            followUDPTunnel(udp, &inner, depth, time, visit)
+        }
+    }
+
+    /// The ports `followUDPTunnel` follows: tested inline, so most datagrams skip the call.
+    @inline(always)
+    static func isTunnelPort(_ port: UInt16) -> Bool {
+        switch port {
+        case Teredo.port, L2TP.port, GTPU.port, VXLAN.port: true
+        default: false
+        }
+    }
+
+    /// Follows the tunnel a UDP datagram carries on a well-known port (Teredo, L2TP, GTP-U, VXLAN).
+    mutating func followUDPTunnel(
+        _ udp: UDPHeader,
+        _ inner: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) {
+        let (tunnelled, tunnelName): (NetworkProtocol?, ProtocolName)
+        switch (udp.sourcePort, udp.destinationPort) {
+        case (Teredo.port, _), (_, Teredo.port): (tunnelled, tunnelName) = ((try? Teredo.decode(&inner)), .teredo)
+        case (L2TP.port, _), (_, L2TP.port):
+            decodeL2TP(&inner, datagramLength: udp.length == 0 ? nil : udp.length &- 8, depth, time, visit)
+            return
+        case (GTPU.port, _), (_, GTPU.port): (tunnelled, tunnelName) = ((try? GTPU.decode(&inner)), .gtp)
+        case (VXLAN.port, _), (_, VXLAN.port): (tunnelled, tunnelName) = ((try? VXLAN.decode(&inner)), .vxlan)
+        default: return
+        }
+        if let tunnelled, tunnelled != .other {
+            trail.append(tunnelName)
+            // A broken inner packet must not discard the outer one already reported.
+            try? decodeNetwork(tunnelled, &inner, depth: depth &+ 1, at: time, visit)
+        }
+    }
+
+    @inline(always)
+    mutating func decodeTCP(
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        let (tcp, payload) = try TCPHeader.decode(&input)
+        counters.tcp &+= 1
+        if depth > 0 { counters.tunnelled &+= 1 }
+        trail.append(.tcp)
+        visit(
+            TransportSegment(
+                transport: .tcp,
+                source: Endpoint(address: source, port: tcp.sourcePort),
+                destination: Endpoint(address: destination, port: tcp.destinationPort),
+                payload: payload.bytes,
+                tcp: tcp,
+                tunnelDepth: depth,
+                reassembled: false,
+                layers: trail,
+                insideICMPError: insideICMPError
             )
+        )
+    }
+
+    /// Every IP payload other than UDP and TCP: ICMP, IP in IP, GRE, AH, ESP and the unknown.
+    mutating func decodeOtherIPPayload(
+        _ protocolNumber: UInt8,
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        _ input: inout ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        switch protocolNumber {
         case 1, 58:  // ICMP, ICMPv6: errors quote a packet, which is not traffic of its own
             counters.icmp &+= 1
             trail.append(.icmp)

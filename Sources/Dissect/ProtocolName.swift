@@ -62,29 +62,35 @@ public enum ProtocolName: UInt8, CaseIterable, Sendable {
 /// The protocol stack of one packet, outermost first: up to 16 names packed into two words, so
 /// recording it costs no allocation. Names past the 16th are counted in `overflow` and dropped.
 public struct LayerTrail: Sendable, Equatable {
-    // Readable from inlinable code: the subscript and `contains` run several times per packet in
-    // other modules, where a call and a range check cost more than the bit shift itself.
-    @usableFromInline private(set) var low: UInt64 = 0
-    @usableFromInline private(set) var high: UInt64 = 0
-    public private(set) var count = 0
-    public private(set) var overflow = 0
+    // Readable and writable from inlinable code: appending, the subscript and `contains` run
+    // several times per packet in other modules, where a call costs more than the bit shift itself.
+    @usableFromInline var low: UInt64 = 0
+    @usableFromInline var high: UInt64 = 0
+    @usableFromInline var storedCount = 0
+    @usableFromInline var storedOverflow = 0
 
-    public static let capacity = 16
+    /// Computed so that inlined code in other modules sees the constant, not a global to load.
+    @inlinable public static var capacity: Int { 16 }
+
+    /// How many names the trail holds (at most `capacity`).
+    @inlinable public var count: Int { storedCount }
+    /// How many names were dropped past `capacity`.
+    @inlinable public var overflow: Int { storedOverflow }
 
     public init() {}
 
-    @inlinable
+    @inline(always)
     public mutating func append(_ name: ProtocolName) { append(raw: name.rawValue) }
 
-    @usableFromInline
+    @inlinable @inline(always)
     mutating func append(raw: UInt8) {
-        guard count < Self.capacity else {
-            overflow &+= 1
+        guard storedCount < Self.capacity else {
+            storedOverflow &+= 1
             return
         }
-        let shift = UInt64((count & 7) &* 8)
-        if count < 8 { low |= UInt64(raw) << shift } else { high |= UInt64(raw) << shift }
-        count &+= 1
+        let shift = UInt64((storedCount & 7) &* 8)
+        if storedCount < 8 { low |= UInt64(raw) << shift } else { high |= UInt64(raw) << shift }
+        storedCount &+= 1
     }
 
     @inlinable
@@ -115,8 +121,13 @@ public struct LayerTrail: Sendable, Equatable {
     }
 
     /// Appends, in order, each of `other`'s names this trail does not hold yet.
-    @inlinable
+    @inline(always)  // often `other` is empty: the test is then all that runs
     public mutating func appendMissing(_ other: LayerTrail) {
+        if other.count > 0 { appendEachMissing(other) }
+    }
+
+    @inlinable
+    mutating func appendEachMissing(_ other: LayerTrail) {
         for i in 0..<other.count {
             let raw = other.rawValue(at: i)
             if !contains(raw: raw) { append(raw: raw) }

@@ -5,6 +5,8 @@
 /// create it inside the scope that owns them and never store it.
 public struct ByteCursor {
     public let bytes: UnsafeRawBufferPointer
+    /// Never past `bytes.count`: it only moves after a check against `remaining`, so a sub-view
+    /// ending at most `remaining` bytes further is in bounds without a second range check.
     @usableFromInline var position: Int = 0
     /// How far the cursor has read into its view.
     @inlinable public var offset: Int { position }
@@ -47,7 +49,7 @@ public struct ByteCursor {
     public mutating func take(_ count: Int) throws(DecodeError) -> ByteCursor {
         guard count >= 0, remaining >= count else { throw DecodeError.truncated(at: offset, wanted: count) }
         defer { position &+= count }
-        return ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset &+ count)]))
+        return ByteCursor(nextBytes(count))
     }
 
     /// Up to `count` bytes (fewer when the capture was cut short), as their own cursor.
@@ -55,13 +57,19 @@ public struct ByteCursor {
     public mutating func takeAtMost(_ count: Int) -> ByteCursor {
         let n = Swift.max(0, Swift.min(count, remaining))
         defer { position &+= n }
-        return ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset &+ n)]))
+        return ByteCursor(nextBytes(n))
     }
 
     /// Everything not read yet.
     @inlinable @inline(__always)
     public var rest: ByteCursor {
         ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[Swift.min(offset, bytes.count)...]))
+    }
+
+    /// The next `count` bytes, for a caller that checked `0 <= count <= remaining`.
+    @inlinable @inline(__always)
+    func nextBytes(_ count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[Range(uncheckedBounds: (position, position &+ count))])
     }
 
     @inlinable @inline(__always)

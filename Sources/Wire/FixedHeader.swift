@@ -39,6 +39,6 @@ extension ByteCursor {
     public mutating func readHeader(_ size: Int) throws(DecodeError) -> FixedHeader {
         guard size >= 0, remaining >= size else { throw DecodeError.truncated(at: offset, wanted: size) }
         defer { position &+= size }
-        return FixedHeader(UnsafeRawBufferPointer(rebasing: bytes[position..<(position &+ size)]))
+        return FixedHeader(nextBytes(size))
     }
 }

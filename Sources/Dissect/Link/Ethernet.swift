@@ -9,12 +9,14 @@ public enum Ethernet {
     /// More tags than any real network stacks: past this the frame is called malformed.
     public static let maximumTags = 8
 
+    @inline(always)
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> NetworkProtocol {
         try input.skip(12)
         return try decodeEtherType(&input)
     }
 
     /// Reads an EtherType and any VLAN tags, PPPoE session header or MPLS labels after it.
+    @inline(always)
     public static func decodeEtherType(_ input: inout ByteCursor) throws(DecodeError) -> NetworkProtocol {
         var type = try input.read(UInt16.self)
         var tags = 0

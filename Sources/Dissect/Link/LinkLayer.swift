@@ -24,6 +24,7 @@ public enum LinkLayer: Sendable {
     public static let supportedNames = "Ethernet, Linux cooked (SLL, SLL2), raw IP, BSD loopback and PPP"
 
     /// Strips the link header and says what follows.
+    @inline(always)
     public func decode(_ input: inout ByteCursor) throws(DecodeError) -> NetworkProtocol {
         switch self {
         case .ethernet: return try Ethernet.decode(&input)

@@ -26,7 +26,8 @@ public struct IPv4Header: Sendable {
 
     /// Parses the header and returns it with its payload; trailing link padding is cut off by the
     /// total length, and a capture cut short leaves the payload short (never an error by itself).
-    public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv4Header, ByteCursor) {
+    @inline(always)
+    static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv4Header, ByteCursor) {
         let start = input.offset
         let fixed = try input.readHeader(20)
         let versionAndLength = fixed.u8(0)

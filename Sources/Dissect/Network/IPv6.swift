@@ -26,7 +26,8 @@ public struct IPv6Header: Sendable {
     /// More extension headers than any sane packet carries: stop walking (Suricata-style limit).
     public static let maximumExtensionHeaders = 16
 
-    public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv6Header, ByteCursor) {
+    @inline(always)
+    static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (IPv6Header, ByteCursor) {
         let start = input.offset
         let fixed = try input.readHeader(40)
         let first = fixed.u32(0)

@@ -42,7 +42,8 @@ public struct TCPHeader: Sendable {
         public static let ack = Flags(rawValue: 0x10)
     }
 
-    public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (TCPHeader, ByteCursor) {
+    @inline(always)
+    static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (TCPHeader, ByteCursor) {
         let start = input.offset
         let fixed = try input.readHeader(20)
         let sourcePort = fixed.u16(0)

@@ -8,7 +8,8 @@ public struct UDPHeader: Sendable {
 
     /// Parses the header; the payload is the smaller of the UDP length and the captured bytes
     /// (tcpdump's print-udp.c rule). A length below 8 is malformed, except 0 (IPv6 jumbograms).
-    public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (UDPHeader, ByteCursor) {
+    @inline(always)
+    static func decode(_ input: inout ByteCursor) throws(DecodeError) -> (UDPHeader, ByteCursor) {
         let start = input.offset
         let fixed = try input.readHeader(8)
         let sourcePort = fixed.u16(0)
