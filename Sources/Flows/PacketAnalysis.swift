@@ -6,15 +6,13 @@ import Wire
 /// headers. Ranges in the decoded values count from `…Offset` within the segment's payload.
 ///
 /// The analyzer resets and fills one per packet, so it is kept small: the large decoded values that
-/// few packets carry (STUN, DTLS, a TLS hello, SIP/SDP, TURN framing, IKE) live in `DecodedPayloads`,
+/// few packets carry (STUN and its round trip, DTLS, a TLS hello, SIP/SDP, TURN framing, IKE, the
+/// VPN headers) live in `DecodedPayloads`,
 /// a copy-on-write box allocated on first use and then reused by the value it belongs to, and a
 /// bit in `boxed` says which of them this packet has. Reading an absent one touches only that bit.
 public struct PacketAnalysis: Sendable {
     public var protocols = LayerTrail()
     public var stunOffset = 0
-    /// Round-trip time of a response, from its request's capture time.
-    public var stunRoundTrip: Int64?
-    public var stunRequestFrame: Int?
     public var rtp: RTPHeader?
     public var rtcp: RTCPCompound?
     public var dtlsOffset = 0
@@ -29,10 +27,6 @@ public struct PacketAnalysis: Sendable {
     /// Where the SIP message's ranges start: in the segment payload, or in
     /// `PacketAnalyzer.reassembledSIP` (a message unmasked from WebSocket frames).
     public var sipLocation: Location = .payload(0)
-    public var esp: ESPHeader?
-    public var openvpn: OpenVPNPacket?
-    public var wireguard: WireGuardMessage?
-    public var sstp: SSTPPacket?
     /// Set when a recognised protocol's bytes did not hold together.
     public var malformed: StaticString?
     // Inlinable getters (below) read these from other modules in place: an outlined getter call
@@ -74,6 +68,39 @@ public struct PacketAnalysis: Sendable {
         @inlinable get { boxed.contains(.ike) ? decoded?.ike : nil }
         set { if let newValue { storage(.ike).ike = newValue } else { boxed.subtract(.ike) } }
     }
+    /// Round-trip time of a response, from its request's capture time.
+    public var stunRoundTrip: Int64? {
+        @inlinable get { boxed.contains(.stunRoundTrip) ? decoded?.stunRoundTrip : nil }
+        set {
+            if let newValue { storage(.stunRoundTrip).stunRoundTrip = newValue } else { boxed.subtract(.stunRoundTrip) }
+        }
+    }
+    public var stunRequestFrame: Int? {
+        @inlinable get { boxed.contains(.stunRequestFrame) ? decoded?.stunRequestFrame : nil }
+        set {
+            if let newValue {
+                storage(.stunRequestFrame).stunRequestFrame = newValue
+            } else {
+                boxed.subtract(.stunRequestFrame)
+            }
+        }
+    }
+    public var esp: ESPHeader? {
+        @inlinable get { boxed.contains(.esp) ? decoded?.esp : nil }
+        set { if let newValue { storage(.esp).esp = newValue } else { boxed.subtract(.esp) } }
+    }
+    public var openvpn: OpenVPNPacket? {
+        @inlinable get { boxed.contains(.openvpn) ? decoded?.openvpn : nil }
+        set { if let newValue { storage(.openvpn).openvpn = newValue } else { boxed.subtract(.openvpn) } }
+    }
+    public var wireguard: WireGuardMessage? {
+        @inlinable get { boxed.contains(.wireguard) ? decoded?.wireguard : nil }
+        set { if let newValue { storage(.wireguard).wireguard = newValue } else { boxed.subtract(.wireguard) } }
+    }
+    public var sstp: SSTPPacket? {
+        @inlinable get { boxed.contains(.sstp) ? decoded?.sstp : nil }
+        set { if let newValue { storage(.sstp).sstp = newValue } else { boxed.subtract(.sstp) } }
+    }
 
     /// Empties every field, as `PacketAnalysis()` would, in place, keeping the box for reuse.
     public mutating func reset() {
@@ -106,8 +133,8 @@ public struct PacketAnalysis: Sendable {
     }
 
     @usableFromInline struct Boxed: OptionSet, Sendable {
-        @usableFromInline let rawValue: UInt8
-        @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
+        @usableFromInline let rawValue: UInt16
+        @inlinable init(rawValue: UInt16) { self.rawValue = rawValue }
         @inlinable static var stun: Boxed { Boxed(rawValue: 1 << 0) }
         @inlinable static var channelData: Boxed { Boxed(rawValue: 1 << 1) }
         @inlinable static var msFrame: Boxed { Boxed(rawValue: 1 << 2) }
@@ -116,6 +143,12 @@ public struct PacketAnalysis: Sendable {
         @inlinable static var sip: Boxed { Boxed(rawValue: 1 << 5) }
         @inlinable static var sdp: Boxed { Boxed(rawValue: 1 << 6) }
         @inlinable static var ike: Boxed { Boxed(rawValue: 1 << 7) }
+        @inlinable static var stunRoundTrip: Boxed { Boxed(rawValue: 1 << 8) }
+        @inlinable static var stunRequestFrame: Boxed { Boxed(rawValue: 1 << 9) }
+        @inlinable static var esp: Boxed { Boxed(rawValue: 1 << 10) }
+        @inlinable static var openvpn: Boxed { Boxed(rawValue: 1 << 11) }
+        @inlinable static var wireguard: Boxed { Boxed(rawValue: 1 << 12) }
+        @inlinable static var sstp: Boxed { Boxed(rawValue: 1 << 13) }
     }
 
     /// Where the bytes a decoded value's ranges count from are.
@@ -140,6 +173,12 @@ public struct PacketAnalysis: Sendable {
     @usableFromInline var sip: SIPMessage?
     @usableFromInline var sdp: SDPSummary?
     @usableFromInline var ike: IKEHeader?
+    @usableFromInline var stunRoundTrip: Int64?
+    @usableFromInline var stunRequestFrame: Int?
+    @usableFromInline var esp: ESPHeader?
+    @usableFromInline var openvpn: OpenVPNPacket?
+    @usableFromInline var wireguard: WireGuardMessage?
+    @usableFromInline var sstp: SSTPPacket?
 
     init() {}
 
@@ -152,5 +191,11 @@ public struct PacketAnalysis: Sendable {
         sip = other.sip
         sdp = other.sdp
         ike = other.ike
+        stunRoundTrip = other.stunRoundTrip
+        stunRequestFrame = other.stunRequestFrame
+        esp = other.esp
+        openvpn = other.openvpn
+        wireguard = other.wireguard
+        sstp = other.sstp
     }
 }

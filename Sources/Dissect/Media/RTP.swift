@@ -21,31 +21,42 @@ public struct RTPHeader: Sendable, Equatable {
     public var sequence: UInt16
     public var timestamp: UInt32
     public var ssrc: UInt32
-    public var csrcCount: Int
     /// The header extension's profile (0xBEDE, 0x1000–0x100F, or anything else), if X is set.
     public var extensionProfile: UInt16?
+    // Counts are stored narrow (every packet line holds a header) and read as `Int`. A packet is at
+    // most one datagram or one RFC 4571 frame, so 32 bits hold any length.
+    @usableFromInline var storedCSRCCount: UInt8
+    @usableFromInline var storedPaddingLength: UInt8
+    @usableFromInline var storedExtensionElements: UInt32
+    @usableFromInline var storedHeaderLength: UInt32
+    @usableFromInline var storedPayloadLength: UInt32
+
+    @inlinable public var csrcCount: Int { Int(storedCSRCCount) }
     /// RFC 8285 elements in the extension (0 for other profiles).
-    public var extensionElements: Int
+    @inlinable public var extensionElements: Int { Int(storedExtensionElements) }
     /// Header bytes, CSRCs and extension included.
-    public var headerLength: Int
+    @inlinable public var headerLength: Int { Int(storedHeaderLength) }
     /// Payload bytes after the header, padding excluded.
-    public var payloadLength: Int
-    public var paddingLength: Int
+    @inlinable public var payloadLength: Int { Int(storedPayloadLength) }
+    @inlinable public var paddingLength: Int { Int(storedPaddingLength) }
 
     /// Parses the whole datagram (`input` must hold exactly one RTP packet).
     public init(parsing input: inout ByteCursor) throws(DecodeError) {
         let start = input.offset
-        let first = try input.read(UInt8.self)
-        guard first >> 6 == 2 else { throw .malformed(at: start, reason: "RTP version") }
-        let second = try input.read(UInt8.self)
+        guard try input.peek(UInt8.self) >> 6 == 2 else { throw .malformed(at: start, reason: "RTP version") }
+        // One length check for the 12 fixed bytes: this runs for every media packet.
+        let fixed = try input.readHeader(12)
+        let first = fixed.u8(0)
+        let second = fixed.u8(1)
         marker = second & 0x80 != 0
         payloadType = second & 0x7F
-        sequence = try input.read(UInt16.self)
-        timestamp = try input.read(UInt32.self)
-        ssrc = try input.read(UInt32.self)
-        csrcCount = Int(first & 0x0F)
+        sequence = fixed.u16(2)
+        timestamp = fixed.u32(4)
+        ssrc = fixed.u32(8)
+        let csrcCount = Int(first & 0x0F)
+        storedCSRCCount = UInt8(truncatingIfNeeded: csrcCount)
         try input.skip(csrcCount &* 4)
-        extensionElements = 0
+        var extensionElements = 0
         if first & 0x10 != 0 {
             let profile = try input.read(UInt16.self)
             let words = Int(try input.read(UInt16.self))
@@ -55,8 +66,9 @@ public struct RTPHeader: Sendable, Equatable {
         } else {
             extensionProfile = nil
         }
-        headerLength = input.offset &- start
-        paddingLength = 0
+        storedExtensionElements = UInt32(truncatingIfNeeded: extensionElements)
+        storedHeaderLength = UInt32(truncatingIfNeeded: input.offset &- start)
+        var paddingLength = 0
         if first & 0x20 != 0 {
             // RFC 3550 §5.1: the last octet counts the padding, itself included.
             guard input.remaining > 0 else { throw .malformed(at: input.offset, reason: "RTP padding") }
@@ -64,7 +76,8 @@ public struct RTPHeader: Sendable, Equatable {
             guard count > 0, count <= input.remaining else { throw .malformed(at: input.offset, reason: "RTP padding") }
             paddingLength = count
         }
-        payloadLength = input.remaining &- paddingLength
+        storedPaddingLength = UInt8(truncatingIfNeeded: paddingLength)
+        storedPayloadLength = UInt32(truncatingIfNeeded: input.remaining &- paddingLength)
         try input.skip(input.remaining)
     }
 
