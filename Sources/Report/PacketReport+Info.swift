@@ -3,7 +3,8 @@ import Flows
 import Wire
 
 extension PacketReport {
-    /// The info column: the key fields of the innermost recognised protocols.
+    /// The info column (from `info.startColumn()`): the key fields of the innermost recognised
+    /// protocols.
     static func describe(_ line: inout PacketLine, into info: inout TextBuffer) {
         if let stun = line.analysis.stun {
             describe(
@@ -14,11 +15,12 @@ extension PacketReport {
             )
         }
         if let channel = line.analysis.channelData {
-            separate(&info)
-            info.append("ChannelData ")
-            info.append(hex: UInt64(channel.channel), digits: 4)
-            info.append(" len=")
-            info.append(decimal: channel.data.count)
+            writePart(&info, atMost: 12 &+ UncheckedWriter.hexMost &+ 5 &+ UncheckedWriter.decimalMost) { w in
+                w.text("ChannelData ")
+                w.hex(UInt64(channel.channel), digits: 4)
+                w.text(" len=")
+                w.decimal(channel.data.count)
+            }
         }
         if let muxed = line.analysis.msFrame {
             separate(&info)
@@ -28,16 +30,18 @@ extension PacketReport {
             info.append(decimal: muxed.data.count)
         }
         if let rtp = line.analysis.rtp {
-            separate(&info)
-            info.append("PT=")
-            info.append(decimal: rtp.payloadType)
-            info.append(" SSRC=")
-            info.append(hex: UInt64(rtp.ssrc), digits: 8)
-            info.append(" Seq=")
-            info.append(decimal: rtp.sequence)
-            info.append(" Time=")
-            info.append(decimal: rtp.timestamp)
-            if rtp.marker { info.append(" Mark") }
+            // Labels 20 bytes, " Mark" 5, three numbers and a hex word.
+            writePart(&info, atMost: 25 &+ 3 &* UncheckedWriter.decimalMost &+ UncheckedWriter.hexMost) { w in
+                w.text("PT=")
+                w.unsigned(UInt64(rtp.payloadType))
+                w.text(" SSRC=")
+                w.hex(UInt64(rtp.ssrc), digits: 8)
+                w.text(" Seq=")
+                w.unsigned(UInt64(rtp.sequence))
+                w.text(" Time=")
+                w.unsigned(UInt64(rtp.timestamp))
+                if rtp.marker { w.text(" Mark") }
+            }
         }
         if let rtcp = line.analysis.rtcp {
             separate(&info)
@@ -99,7 +103,7 @@ extension PacketReport {
             info.append("malformed: ")
             info.append(reason)
         }
-        if info.count == 0 { describeTerminal(line.terminal, into: &info) }
+        if info.columnIsEmpty { describeTerminal(line.terminal, into: &info) }
     }
 
     static func describe(_ m: STUNMessage, bytes: UnsafeRawBufferPointer, rtt: Int64?, into info: inout TextBuffer) {
@@ -248,7 +252,18 @@ extension PacketReport {
     }
 
     static func separate(_ info: inout TextBuffer) {
-        if info.count > 0 { info.append(", ") }
+        if !info.columnIsEmpty { info.append(", ") }
+    }
+
+    /// One part of the column, after ", " when it is not the first, written by `body` into room
+    /// reserved once for the most it touches (`most`).
+    @inline(__always)
+    static func writePart(_ info: inout TextBuffer, atMost most: Int, _ body: (inout UncheckedWriter) -> Void) {
+        let separated = !info.columnIsEmpty
+        info.write(atMost: most &+ 2) { w in
+            if separated { w.text(", ") }
+            body(&w)
+        }
     }
 
     static func appendEndpoint(_ label: StaticString, _ endpoint: Endpoint?, _ info: inout TextBuffer) {
