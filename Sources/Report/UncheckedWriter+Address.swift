@@ -62,27 +62,27 @@ extension UncheckedWriter {
             Self.octetText.withUnsafeBufferPointer { dottedQuad(UInt32(truncatingIfNeeded: address.low), octets: $0) }
             return
         }
-        var bestStart = -1
-        var bestLength = 0
-        var runStart = -1
-        for i in 0...8 {
-            if i < 8, group(i) == 0 {
-                if runStart < 0 { runStart = i }
-            } else if runStart >= 0 {
-                if i &- runStart > bestLength { (bestStart, bestLength) = (runStart, i &- runStart) }
-                runStart = -1
-            }
+        // Bit i is set when group i is zero. Each `runs &= runs >> 1` keeps the bits that start a
+        // run one longer; the last bits standing start the longest runs, the lowest one first.
+        var zeros: UInt64 = 0
+        for i in 0..<8 where group(i) == 0 { zeros |= 1 &<< UInt64(i) }
+        var runs = zeros
+        var runLength = 0
+        while runs & runs &>> 1 != 0 {
+            runs &= runs &>> 1
+            runLength &+= 1
         }
-        if bestLength < 2 { bestStart = -1 }
+        // No "::" unless two or more groups are zero: then both ends lie past the last group.
+        let runStart = runLength > 0 ? runs.trailingZeroBitCount : 8
+        let runEnd = runStart &+ runLength &+ 1
         var i = 0
         while i < 8 {
-            if i == bestStart {
-                byte(0x3A)
-                byte(0x3A)
-                i &+= bestLength
+            if i == runStart {
+                text("::")
+                i = runEnd
                 continue
             }
-            if i > 0, i != bestStart &+ bestLength || bestStart < 0 { byte(0x3A) }
+            if i > 0, i != runEnd { byte(0x3A) }
             hexGroup(group(i))
             i &+= 1
         }
