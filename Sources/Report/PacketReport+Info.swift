@@ -3,7 +3,8 @@ import Flows
 import Wire
 
 extension PacketReport {
-    /// The info column: the key fields of the innermost recognised protocols.
+    /// The info column (from `info.startColumn()`): the key fields of the innermost recognised
+    /// protocols.
     static func describe(_ line: inout PacketLine, into info: inout TextBuffer) {
         if let stun = line.analysis.stun {
             describe(
@@ -14,11 +15,12 @@ extension PacketReport {
             )
         }
         if let channel = line.analysis.channelData {
-            separate(&info)
-            info.append("ChannelData ")
-            info.append(hex: UInt64(channel.channel), digits: 4)
-            info.append(" len=")
-            info.append(decimal: channel.data.count)
+            writePart(&info, atMost: 12 &+ UncheckedWriter.hexMost &+ 5 &+ UncheckedWriter.decimalMost) { w in
+                w.text("ChannelData ")
+                w.hex(UInt64(channel.channel), digits: 4)
+                w.text(" len=")
+                w.decimal(channel.data.count)
+            }
         }
         if let muxed = line.analysis.msFrame {
             separate(&info)
@@ -28,16 +30,18 @@ extension PacketReport {
             info.append(decimal: muxed.data.count)
         }
         if let rtp = line.analysis.rtp {
-            separate(&info)
-            info.append("PT=")
-            info.append(decimal: rtp.payloadType)
-            info.append(" SSRC=")
-            info.append(hex: UInt64(rtp.ssrc), digits: 8)
-            info.append(" Seq=")
-            info.append(decimal: rtp.sequence)
-            info.append(" Time=")
-            info.append(decimal: rtp.timestamp)
-            if rtp.marker { info.append(" Mark") }
+            // Labels 20 bytes, " Mark" 5, three numbers and a hex word.
+            writePart(&info, atMost: 25 &+ 3 &* UncheckedWriter.decimalMost &+ UncheckedWriter.hexMost) { w in
+                w.text("PT=")
+                w.unsigned(UInt64(rtp.payloadType))
+                w.text(" SSRC=")
+                w.hex(UInt64(rtp.ssrc), digits: 8)
+                w.text(" Seq=")
+                w.unsigned(UInt64(rtp.sequence))
+                w.text(" Time=")
+                w.unsigned(UInt64(rtp.timestamp))
+                if rtp.marker { w.text(" Mark") }
+            }
         }
         if let rtcp = line.analysis.rtcp {
             separate(&info)
@@ -99,54 +103,66 @@ extension PacketReport {
             info.append("malformed: ")
             info.append(reason)
         }
-        if info.count == 0 { describeTerminal(line.terminal, into: &info) }
+        if info.columnIsEmpty { describeTerminal(line.terminal, into: &info) }
     }
 
     static func describe(_ m: STUNMessage, bytes: UnsafeRawBufferPointer, rtt: Int64?, into info: inout TextBuffer) {
-        separate(&info)
-        info.append(m.methodName)
-        info.append(byte: 0x20)
-        info.append(m.messageClass.name)
-        switch m.dialect {
-        case .msTURN: info.append(" (MS-TURN)")
-        case .rfc3489: info.append(" (classic)")
-        case .rfc5389: break
+        let method = m.methodName
+        let messageClass = m.messageClass.name
+        // Labels 11 bytes, a dialect 11, an error code; four endpoints after labels of at most 13.
+        let headMost =
+            method.utf8CodeUnitCount &+ messageClass.utf8CodeUnitCount &+ 22 &+ UncheckedWriter.decimalMost
+            &+ 4 &* (13 &+ UncheckedWriter.endpointMost)
+        writePart(&info, atMost: headMost) { w in
+            w.text(method)
+            w.byte(0x20)
+            w.text(messageClass)
+            switch m.dialect {
+            case .msTURN: w.text(" (MS-TURN)")
+            case .rfc3489: w.text(" (classic)")
+            case .rfc5389: break
+            }
+            if let code = m.attributes.errorCode {
+                w.text(" error=")
+                w.unsigned(UInt64(code))
+            }
+            writeEndpoint(" mapped=", m.attributes.xorMappedAddress ?? m.attributes.mappedAddress, &w)
+            writeEndpoint(" relayed=", m.attributes.xorRelayedAddress, &w)
+            writeEndpoint(" peer=", m.attributes.peerAddress, &w)
+            writeEndpoint(" destination=", m.attributes.destinationAddress, &w)
         }
-        let at = m.attributes
-        if let code = at.errorCode {
-            info.append(" error=")
-            info.append(decimal: code)
+        appendText(" user=", m.attributes.username, bytes, &info)
+        // Labels and flags 66 bytes, two numbers and a hex word.
+        info.write(atMost: 66 &+ 2 &* UncheckedWriter.decimalMost &+ UncheckedWriter.hexMost) { w in
+            if let priority = m.attributes.priority {
+                w.text(" priority=")
+                w.unsigned(UInt64(priority))
+            }
+            if m.attributes.useCandidate { w.text(" use-candidate") }
+            if m.attributes.iceControlling != nil { w.text(" controlling") }
+            if m.attributes.iceControlled != nil { w.text(" controlled") }
+            if let lifetime = m.attributes.lifetime {
+                w.text(" lifetime=")
+                w.unsigned(UInt64(lifetime))
+            }
+            if let channel = m.attributes.channelNumber {
+                w.text(" channel=")
+                w.hex(UInt64(channel), digits: 4)
+            }
         }
-        appendEndpoint(" mapped=", at.xorMappedAddress ?? at.mappedAddress, &info)
-        appendEndpoint(" relayed=", at.xorRelayedAddress, &info)
-        appendEndpoint(" peer=", at.peerAddress, &info)
-        appendEndpoint(" destination=", at.destinationAddress, &info)
-        appendText(" user=", at.username, bytes, &info)
-        if let priority = at.priority {
-            info.append(" priority=")
-            info.append(decimal: priority)
-        }
-        if at.useCandidate { info.append(" use-candidate") }
-        if at.iceControlling != nil { info.append(" controlling") }
-        if at.iceControlled != nil { info.append(" controlled") }
-        if let lifetime = at.lifetime {
-            info.append(" lifetime=")
-            info.append(decimal: lifetime)
-        }
-        if let channel = at.channelNumber {
-            info.append(" channel=")
-            info.append(hex: UInt64(channel), digits: 4)
-        }
-        appendText(" realm=", at.realm, bytes, &info)
-        appendText(" software=", at.software, bytes, &info)
-        if let version = at.msVersion {
-            info.append(" ms-version=")
-            info.append(decimal: version)
-        }
-        if let rtt {
-            info.append(" rtt=")
-            info.append(decimal: rtt / 1000)
-            info.append("us")
+        appendText(" realm=", m.attributes.realm, bytes, &info)
+        appendText(" software=", m.attributes.software, bytes, &info)
+        // Labels 19 bytes and two numbers.
+        info.write(atMost: 19 &+ 2 &* UncheckedWriter.decimalMost) { w in
+            if let version = m.attributes.msVersion {
+                w.text(" ms-version=")
+                w.unsigned(UInt64(version))
+            }
+            if let rtt {
+                w.text(" rtt=")
+                w.decimal(rtt / 1000)
+                w.text("us")
+            }
         }
     }
 
@@ -248,15 +264,29 @@ extension PacketReport {
     }
 
     static func separate(_ info: inout TextBuffer) {
-        if info.count > 0 { info.append(", ") }
+        if !info.columnIsEmpty { info.append(", ") }
     }
 
-    static func appendEndpoint(_ label: StaticString, _ endpoint: Endpoint?, _ info: inout TextBuffer) {
+    /// One part of the column, after ", " when it is not the first, written by `body` into room
+    /// reserved once for the most it touches (`most`).
+    @inline(__always)
+    static func writePart(_ info: inout TextBuffer, atMost most: Int, _ body: (inout UncheckedWriter) -> Void) {
+        let separated = !info.columnIsEmpty
+        info.write(atMost: most &+ 2) { w in
+            if separated { w.text(", ") }
+            body(&w)
+        }
+    }
+
+    /// `label` and `endpoint`, if there is one: at most 13 bytes of label and `endpointMost`.
+    @inline(__always)
+    static func writeEndpoint(_ label: StaticString, _ endpoint: Endpoint?, _ w: inout UncheckedWriter) {
         guard let endpoint else { return }
-        info.append(label)
-        info.append(endpoint)
+        w.text(label)
+        w.endpoint(endpoint)
     }
 
+    @inline(__always)
     static func appendText(
         _ label: StaticString,
         _ range: Range<Int>?,

@@ -6,11 +6,11 @@ import Wire
 /// `inout` only so the analysis is read in place, never copied; they are not changed.
 public struct PacketReport {
     public var origin: Timestamp?
-    /// Reused for each line's info column.
-    private var info = TextBuffer(capacity: 512)
     /// Consecutive packets mostly fall in the same second.
     private var seconds = SecondsText()
-    private var addresses = IPv6TextCache()
+    private var addresses = AddressText()
+    /// `jsonNames`, held here so it is read without the lazy global's check on every line.
+    private let protocolNames = Self.jsonNames
 
     public init() {}
 
@@ -35,23 +35,26 @@ public struct PacketReport {
             case .tcp: w.text(",\"transport\":\"tcp\",\"protocols\":[")
             case nil: w.text(",\"transport\":null,\"protocols\":[")
             }
-            for i in 0..<line.protocols.count { Self.writeProtocol(line.protocols.rawValue(at: i), first: i == 0, &w) }
+            writeProtocols(line.protocols, &w)
             w.text("],\"info\":\"")
         }
-        info.removeAll()
-        Self.describe(&line, into: &info)
-        out.append(jsonEscaping: info)
+        // The info column is written in place and escaped there if it needs to be.
+        out.startColumn()
+        Self.describe(&line, into: &out)
+        out.escapeColumnForJSON()
         out.append(line.malformed ? "\",\"malformed\":true}\n" : "\"}\n")
     }
 
-    /// The most `appendJSON` writes before the info: labels (95 bytes with a transport name, which
+    /// The most `appendJSON` touches before the info: labels (95 bytes with a transport name, which
     /// is longer than `null`), frame, time, two quoted addresses (cached text touches 40 bytes
-    /// each), two ports (5 digits each) and the
-    /// protocol list, whose names are stored as 16-byte words (at most `LayerTrail.capacity` of them).
-    static let jsonFieldsMost =
+    /// each), two ports (5 digits each) and the protocol list, whose names are stored as 16-byte
+    /// words (at most `LayerTrail.capacity` of them).
+    static var jsonFieldsMost: Int {
         95 &+ UncheckedWriter.decimalMost &+ UncheckedWriter.timeMost
-        &+ 2 &* (IPv6TextCache.most &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
+            &+ 2 &* (AddressText.most &+ 2) &+ 2 &* 5 &+ LayerTrail.capacity &* 16
+    }
 
+    @inline(__always)
     private mutating func writeQuoted(_ address: IPAddress?, _ w: inout UncheckedWriter) {
         guard let address else {
             w.text("null")
@@ -62,11 +65,15 @@ public struct PacketReport {
         w.byte(0x22)
     }
 
-    /// `,"name"` (without the comma for the first): touches 16 bytes, which the reservation counts.
+    /// `"eth","ipv4",…`: each name touches 16 bytes, which the reservation counts.
     @inline(__always)
-    private static func writeProtocol(_ raw: UInt8, first: Bool, _ w: inout UncheckedWriter) {
-        let entry = jsonNames[Int(raw)]
-        w.words(entry.head, entry.tail, length: entry.length, droppingFirstByte: first)
+    private func writeProtocols(_ trail: LayerTrail, _ w: inout UncheckedWriter) {
+        protocolNames.withUnsafeBufferPointer { names in  // 256 entries: any raw value is in range
+            for i in 0..<trail.count {
+                let entry = names[Int(trail.rawValue(at: i))]
+                w.words(entry.head, entry.tail, length: entry.length, droppingFirstByte: i == 0)
+            }
+        }
     }
 
     /// Per protocol name: `,"name"` as two little-endian words (at most 15 bytes: the longest
@@ -101,35 +108,26 @@ public struct PacketReport {
             if i > 0 { out.append(byte: 0x3A) }
             out.append(line.protocols[i].text)
         }
-        info.removeAll()
-        Self.describe(&line, into: &info)
-        if info.count > 0 {
-            out.append("  ")
-            out.append(info)
-        }
+        out.append("  ")
+        out.startColumn()
+        Self.describe(&line, into: &out)
+        if out.columnIsEmpty { out.truncate(to: out.count &- 2) }
         if line.malformed { out.append(" [malformed]") }
         out.append(byte: 0x0A)
     }
 
-    private func appendQuoted(_ address: IPAddress?, to out: inout TextBuffer) {
-        guard let address else {
-            out.append("null")
-            return
-        }
-        out.append(byte: 0x22)
-        out.append(address)
-        out.append(byte: 0x22)
-    }
-
-    private func appendAddress(_ address: IPAddress?, _ port: UInt16?, to out: inout TextBuffer) {
+    /// `192.0.2.1:5000`, `[2001:db8::1]:5000`, an address alone without a port, or `-`.
+    private mutating func appendAddress(_ address: IPAddress?, _ port: UInt16?, to out: inout TextBuffer) {
         guard let address else {
             out.append("-")
             return
         }
-        if let port {
-            out.append(Endpoint(address: address, port: port))
-        } else {
-            out.append(address)
+        out.write(atMost: AddressText.most &+ 3 &+ UncheckedWriter.decimalMost) { w in
+            if address.isIPv6, port != nil { w.byte(0x5B) }
+            addresses.write(address, &w)
+            guard let port else { return }
+            w.text(address.isIPv6 ? "]:" : ":")
+            w.unsigned(UInt64(port))
         }
     }
 }

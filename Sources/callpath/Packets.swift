@@ -10,7 +10,10 @@ enum PacketFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct Packets: ParsableCommand {
+    // Named here: otherwise ArgumentParser derives the name from the type at each start, by
+    // reflection that costs more than a thousand packets' lines.
     static let configuration = CommandConfiguration(
+        commandName: "packets",
         abstract:
             "One line per packet, like tshark's summary: frame, time, source → destination, protocol stack, key fields.",
         discussion: """
@@ -53,18 +56,23 @@ struct Packets: ParsableCommand {
             scan = try OfflineCapture(path: file).packets { line in
                 if let filter, !line.protocols.contains(filter) { return }
                 if json { report.appendJSON(&line, to: &out) } else { report.appendText(&line, to: &out) }
-                if out.count >= 1 << 16 {
-                    out.withBytes { FileHandleWriter.standardOutput.write($0) }
-                    out.removeAll()
-                }
+                if out.count >= 1 << 16 { Self.flush(&out) }
             }
         } catch {
-            out.withBytes { FileHandleWriter.standardOutput.write($0) }
+            Self.flush(&out)
             throw ExitStatus.fail(error)
         }
-        out.withBytes { FileHandleWriter.standardOutput.write($0) }
+        Self.flush(&out)
         if let truncation = scan.truncation {
             throw ExitStatus.fail(truncation)
         }
+    }
+
+    /// Writes what `out` holds to standard output and empties it. Kept out of the per-packet
+    /// closure, which then needs fewer registers saved on each call.
+    @inline(never)
+    private static func flush(_ out: inout TextBuffer) {
+        out.withBytes { FileHandleWriter.standardOutput.write($0) }
+        out.removeAll()
     }
 }
