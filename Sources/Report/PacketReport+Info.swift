@@ -109,9 +109,10 @@ extension PacketReport {
     static func describe(_ m: STUNMessage, bytes: UnsafeRawBufferPointer, rtt: Int64?, into info: inout TextBuffer) {
         let method = m.methodName
         let messageClass = m.messageClass.name
-        // Labels 11 bytes, a dialect 11, an error code; four endpoints after labels of at most 13.
+        // A space, a dialect (10 bytes), " error=" (7) and a code; four endpoints after labels of at
+        // most 13 bytes.
         let headMost =
-            method.utf8CodeUnitCount &+ messageClass.utf8CodeUnitCount &+ 22 &+ UncheckedWriter.decimalMost
+            method.utf8CodeUnitCount &+ messageClass.utf8CodeUnitCount &+ 18 &+ UncheckedWriter.decimalMost
             &+ 4 &* (13 &+ UncheckedWriter.endpointMost)
         writePart(&info, atMost: headMost) { w in
             w.text(method)

@@ -17,32 +17,37 @@ public struct PacketReport {
     /// `{"frame":1,"time":1700000000.123456789,"src":"…","dst":"…","srcPort":…,"dstPort":…,
     /// "transport":"udp","protocols":["eth","ipv4","udp","stun"],"info":"…"}`
     public mutating func appendJSON(_ line: inout PacketLine, to out: inout TextBuffer) {
-        out.write(atMost: Self.jsonFieldsMost) { w in
-            w.text("{\"frame\":")
-            w.decimal(line.frame)
-            w.text(",\"time\":")
-            w.time(line.time, cache: &seconds)
-            w.text(",\"src\":")
-            writeQuoted(line.source, &w)
-            w.text(",\"dst\":")
-            writeQuoted(line.destination, &w)
-            w.text(",\"srcPort\":")
-            if let port = line.sourcePort { w.unsigned(UInt64(port)) } else { w.text("null") }
-            w.text(",\"dstPort\":")
-            if let port = line.destinationPort { w.unsigned(UInt64(port)) } else { w.text("null") }
-            switch line.transport {
-            case .udp: w.text(",\"transport\":\"udp\",\"protocols\":[")
-            case .tcp: w.text(",\"transport\":\"tcp\",\"protocols\":[")
-            case nil: w.text(",\"transport\":null,\"protocols\":[")
-            }
-            writeProtocols(line.protocols, &w)
-            w.text("],\"info\":\"")
-        }
+        out.write(atMost: Self.jsonFieldsMost) { w in writeJSONFields(&line, &w) }
         // The info column is written in place and escaped there if it needs to be.
         out.startColumn()
         Self.describe(&line, into: &out)
         out.escapeColumnForJSON()
         out.append(line.malformed ? "\",\"malformed\":true}\n" : "\"}\n")
+    }
+
+    /// Everything before the info's text, at most `jsonFieldsMost` bytes. Always inlined: as the
+    /// body of a closure it became a call of its own, with the writer kept in memory.
+    @inline(__always)
+    private mutating func writeJSONFields(_ line: inout PacketLine, _ w: inout UncheckedWriter) {
+        w.text("{\"frame\":")
+        w.decimal(line.frame)
+        w.text(",\"time\":")
+        w.time(line.time, cache: &seconds)
+        w.text(",\"src\":")
+        writeQuoted(line.source, &w)
+        w.text(",\"dst\":")
+        writeQuoted(line.destination, &w)
+        w.text(",\"srcPort\":")
+        if let port = line.sourcePort { w.unsigned(UInt64(port)) } else { w.text("null") }
+        w.text(",\"dstPort\":")
+        if let port = line.destinationPort { w.unsigned(UInt64(port)) } else { w.text("null") }
+        switch line.transport {
+        case .udp: w.text(",\"transport\":\"udp\",\"protocols\":[")
+        case .tcp: w.text(",\"transport\":\"tcp\",\"protocols\":[")
+        case nil: w.text(",\"transport\":null,\"protocols\":[")
+        }
+        writeProtocols(line.protocols, &w)
+        w.text("],\"info\":\"")
     }
 
     /// The most `appendJSON` touches before the info: labels (95 bytes with a transport name, which
