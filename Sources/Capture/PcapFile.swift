@@ -70,19 +70,25 @@ public final class PcapFile: PacketSource {
     /// Calls `body` for every frame in file order. Throws `.truncated` when the file ends inside a
     /// record (after every complete record was delivered) and `.read` on other libpcap errors.
     public func forEachPacket(_ body: (PacketMeta, UnsafeRawBufferPointer) -> Void) throws(CaptureError) {
+        // Counted in locals and stored once: a class property updated per packet from a closure
+        // pays a dynamic exclusivity check each time.
+        var packets = packetsRead
+        var recordOffset = nextRecordOffset
         let outcome = PcapReadLoop.run(
             handle,
             unsignedSeconds: !isPcapNG,
             onPacket: { timestamp, captured, wire, bytes in
-                packetsRead &+= 1
-                nextRecordOffset &+= 16 &+ Int64(captured)
+                packets &+= 1
+                recordOffset &+= 16 &+ Int64(captured)
                 body(
-                    PacketMeta(frame: packetsRead, timestamp: timestamp, capturedLength: captured, wireLength: wire),
+                    PacketMeta(frame: packets, timestamp: timestamp, capturedLength: captured, wireLength: wire),
                     bytes
                 )
             },
             onTimeout: {}
         )
+        packetsRead = packets
+        nextRecordOffset = recordOffset
         if case .failed(let reason) = outcome { throw readFailure(reason) }
     }
 

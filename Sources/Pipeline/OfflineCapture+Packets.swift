@@ -157,18 +157,17 @@ private final class FrameReader: @unchecked Sendable {
         var decoder = FrameDecoder(link: link)
         decoder.followsICMPQuotes = true  // as Wireshark does
         var sequence = 0
-        var batch = ring.take(sequence, for: .read)
+        var batch = ring.take(sequence, for: .read).filler
         batch.reset()
         do throws(CaptureError) {
             try file.forEachPacket { meta, bytes in
-                if !batch.add(meta, bytes) {
+                if !batch.add(meta, bytes, decoder: &decoder) {
                     ring.pass(from: .read)
                     sequence &+= 1
-                    batch = ring.take(sequence, for: .read)
+                    batch = ring.take(sequence, for: .read).filler
                     batch.reset()
-                    _ = batch.add(meta, bytes)  // an empty batch takes any frame
+                    _ = batch.add(meta, bytes, decoder: &decoder)  // an empty batch takes any frame
                 }
-                batch.decodeLastFrame(with: &decoder)
             }
         } catch {
             failure = error

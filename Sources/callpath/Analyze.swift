@@ -7,6 +7,7 @@ import Wire
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "analyze",
         abstract: "Say which way each call's media went: direct, vpn, srflx (STUN through NAT) or relay (TURN).",
         discussion: """
             Groups media into calls (ICE sessions, SIP dialogs, call-like tunnel traffic), judges every \

@@ -10,6 +10,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Conversations: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "conversations",
         abstract: "List UDP and TCP conversations, counted exactly as Wireshark's Conversations window does.",
         discussion: """
             Frames and bytes per direction (bytes are whole frames on the wire), start relative to the \

@@ -3,6 +3,7 @@ import Capture
 
 struct Interfaces: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "interfaces",
         abstract: "List the interfaces callpath can capture on, with their addresses and flags."
     )
 

@@ -17,6 +17,7 @@ nonisolated(unsafe) private var runningCapture: LiveCapture?
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "live",
         abstract: "Capture on an interface and show each call's path as it happens.",
         discussion: """
             Same pipeline as `analyze`. On a terminal: a view refreshed once a second with calls, \
