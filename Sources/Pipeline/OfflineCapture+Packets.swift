@@ -96,7 +96,9 @@ private struct FrameLineDecoder {
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
         let malformedLifted = tunnels.counters.malformed
         let lifted = tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) {
-            segment, analysis, _ in
+            segment,
+            analysis,
+            _ in
             Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
         if !analysed { line.analysis.reset() }
