@@ -74,8 +74,9 @@ public struct RTPStreamSlots: Sendable {
         RTPStreamStats, RTPStreamStats, RTPStreamStats, RTPStreamStats
     )
     private static let empty = RTPStreamStats(ssrc: 0, payloadType: 0, sequence: 0, forward: false, relayed: false)
-    private var storage: Storage = (empty, empty, empty, empty, empty, empty, empty, empty)
+    // The count first: beside the first streams, in the same cache line.
     public private(set) var count = 0
+    private var storage: Storage = (empty, empty, empty, empty, empty, empty, empty, empty)
 
     public init() {}
 
