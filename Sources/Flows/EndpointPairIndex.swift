@@ -136,6 +136,27 @@ public struct EndpointPairIndex: Sendable {
         }
     }
 
+    /// The entry (order of first `set`) filed under `key`'s hash that `isEntry` accepts, without
+    /// reading `keys`: for a table that keeps each key in its own row, so a lookup reads that row,
+    /// which it needs next anyway, instead of one more cache line.
+    @inlinable
+    public func entry(for key: Key, where isEntry: (Int) -> Bool) -> Int? {
+        let hash = key.mixed
+        let tag = hash >> 32
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            while slots[slot] != 0 {
+                let word = slots[slot]
+                if word >> 32 == tag {
+                    let entry = Int(truncatingIfNeeded: word & 0xFFFF_FFFF) &- 1
+                    if isEntry(entry) { return entry }
+                }
+                slot = (slot &+ 1) & mask
+            }
+            return nil
+        }
+    }
+
     /// Stores `value` for `key`, replacing any earlier value.
     public mutating func set(_ value: Int, for key: Key) {
         let hash = key.mixed

@@ -20,8 +20,10 @@ public struct FlowState: Sendable {
     /// More new SSRCs than this without any stream in sequence: the "RTP" is random bytes.
     public static let ssrcChurnLimit = 6
 
-    // The fields an RTP packet reads come first, so it touches two or three cache lines of the
-    // state, not five: the table holds thousands of flows and misses the cache on most packets.
+    // The fields a lookup and an RTP packet read come first, so a packet touches three cache
+    // lines of its flow, not six: the table holds thousands of flows and misses the cache on
+    // most packets.
+    public let key: FlowKey
     public var packets = 0
     public var classification: FlowClassification = .probing(packets: 0)
     public var rtpRejected = false
@@ -52,7 +54,10 @@ public struct FlowState: Sendable {
     /// TCP: the row of this flow's reassembly state in `FlowTable.streams`; -1 for UDP.
     var tcpRow: Int32 = -1
 
-    init(firstFrame: Int) { self.firstFrame = firstFrame }
+    init(key: FlowKey, firstFrame: Int) {
+        self.key = key
+        self.firstFrame = firstFrame
+    }
 
     /// Records strong evidence; a confirmed media protocol may replace a confirmed control one.
     mutating func confirm(_ name: ProtocolName, frame: Int) {

@@ -19,14 +19,21 @@ public struct FlowTable: Sendable {
     public var count: Int { states.count }
 
     public func state(of key: FlowKey) -> FlowState? {
-        guard let row = index.value(for: key), row < states.count else { return nil }
+        guard let row = existingRow(of: key) else { return nil }
         return states[row]
+    }
+
+    /// Rows are filed in the index in creation order, so a row's entry number is the row; the
+    /// key is checked in the row itself (`FlowState.key`), the cache line the packet needs next.
+    @inline(__always)
+    private func existingRow(of key: FlowKey) -> Int? {
+        index.entry(for: key) { row in row < states.count && states[row].key == key }
     }
 
     /// The row of `key`'s flow, created on its first packet.
     mutating func row(for key: FlowKey, frame: Int) -> Int {
-        if let row = index.value(for: key) { return row }
-        var state = FlowState(firstFrame: frame)
+        if let row = existingRow(of: key) { return row }
+        var state = FlowState(key: key, firstFrame: frame)
         if key.transport == .tcp {
             state.tcpRow = Int32(truncatingIfNeeded: tcpStreams.count)
             tcpStreams.append(TCPStreamState())

@@ -98,7 +98,7 @@ public struct PacketAnalyzer {
         result.reset()
         guard !segment.reassembled else { return }
         let key = FlowKey(segment.transport, segment.source, segment.destination)
-        var flow = FlowState(firstFrame: 0)
+        var flow = FlowState(key: key, firstFrame: 0)
         flow.countPacket(frame: 0)
         payloads.quoting = true
         defer { payloads.quoting = false }
