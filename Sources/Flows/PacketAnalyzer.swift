@@ -10,7 +10,7 @@ import Wire
 /// TURN 3478, OpenVPN 1194).
 public struct PacketAnalyzer {
     public private(set) var table = FlowTable()
-    var payloads = PayloadAnalyzer()
+    @usableFromInline var payloads = PayloadAnalyzer()
     public private(set) var malformedPackets = 0
     /// Reused by `decodeTunnelled` for the segments of lifted packets.
     var liftedAnalysis = PacketAnalysis()
@@ -23,6 +23,10 @@ public struct PacketAnalyzer {
     /// The unmasked SIP-over-WebSocket message the last analysis with `sipLocation == .reassembled`
     /// describes, kept until the next such message (reused between packets).
     public var reassembledSIP: [UInt8] { payloads.reassembledSIP }
+
+    /// Whether the segments analysed since the last `FrameDecoder.decodeTunnelled` lifted packets
+    /// out of a tunnel (IP-HTTPS), which that call then decodes. Inlined: checked for every frame.
+    @inlinable public var hasLiftedPackets: Bool { payloads.liftedCount > 0 }
 
     /// Decodes one segment's payload, updating its flow in place.
     public mutating func analyze(_ segment: TransportSegment, frame: Int, time: Timestamp) -> PacketAnalysis {
@@ -127,7 +131,7 @@ public struct PacketAnalyzer {
 /// reassembled TLS hello and SIP-over-WebSocket message, and the IPv6 packets lifted out of
 /// IP-HTTPS records in this frame.
 /// Each call gets the one flow it works on as an `inout` row of the flow table.
-struct PayloadAnalyzer {
+@usableFromInline struct PayloadAnalyzer {
     var transactions = STUNTransactions()
     var reassembledHello: [UInt8] = []
     var reassembledSIP: [UInt8] = []
@@ -142,7 +146,7 @@ struct PayloadAnalyzer {
     /// Off while lifted packets are themselves decoded: one tunnel level is lifted per frame.
     var lifting = true
     /// Packets lifted in this frame: checked per frame without touching the class's storage.
-    var liftedCount = 0
+    @usableFromInline var liftedCount = 0
 
     /// Queues a tunnel's inner packet for decoding after the current frame.
     mutating func lift(_ packet: UnsafeRawBufferPointer, tunnel: ProtocolName) {

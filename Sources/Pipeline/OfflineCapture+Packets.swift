@@ -64,7 +64,7 @@ private struct FrameLineDecoder {
     }
 
     mutating func decode(
-        _ frame: PacketBatch.DecodedFrame,
+        _ frame: UnsafePointer<PacketBatch.DecodedFrame>,
         _ segments: UnsafeBufferPointer<TransportSegment>,
         _ meta: PacketMeta,
         into line: inout PacketLine
@@ -73,44 +73,50 @@ private struct FrameLineDecoder {
         var analysed = false
         var extra = LayerTrail()
         var quotedApps = LayerTrail()
-        for segment in segments {
-            if segment.insideICMPError {
-                analyzer.analyzeQuoted(segment, into: &scratch)
-                for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
-                line.malformed = line.malformed || scratch.malformed != nil
-                continue
+        // Segments are read in place (`pointee`), not copied out of the batch one by one.
+        if let first = segments.baseAddress {
+            for k in 0..<segments.count {
+                let segment = first + k
+                if segment.pointee.insideICMPError {
+                    analyzer.analyzeQuoted(segment.pointee, into: &scratch)
+                    for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
+                    line.malformed = line.malformed || scratch.malformed != nil
+                    continue
+                }
+                if analysed {
+                    analyzer.analyze(segment.pointee, frame: meta.frame, time: meta.timestamp, into: &scratch)
+                    Self.adopt(segment.pointee, scratch, into: &line, extra: &extra)
+                    continue
+                }
+                // The first segment's analysis is written straight into the line.
+                analyzer.analyze(segment.pointee, frame: meta.frame, time: meta.timestamp, into: &line.analysis)
+                analysed = true
+                line.malformed = line.malformed || line.analysis.malformed != nil
+                line.payload = segment.pointee.payload
+                extra = line.analysis.protocols  // empty until now: later segments only add to it
+                Self.noteEndpoints(segment.pointee, in: &line)
             }
-            if analysed {
-                analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &scratch)
-                Self.adopt(segment, scratch, into: &line, extra: &extra)
-                continue
-            }
-            // The first segment's analysis is written straight into the line.
-            analyzer.analyze(segment, frame: meta.frame, time: meta.timestamp, into: &line.analysis)
-            analysed = true
-            line.malformed = line.malformed || line.analysis.malformed != nil
-            line.payload = segment.payload
-            extra = line.analysis.protocols  // empty until now: later segments only add to it
-            Self.noteEndpoints(segment, in: &line)
         }
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
         let malformedLifted = tunnels.counters.malformed
-        let lifted = tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) {
-            segment,
-            analysis,
-            _ in
-            Self.adopt(segment, analysis, into: &line, extra: &extra)
-        }
+        let lifted = analyzer.hasLiftedPackets && decodeLifted(meta, into: &line, extra: &extra)
         if !analysed { line.analysis.reset() }
         // A header the frame decoder could not read (cut short, impossible lengths) marks the line too.
-        line.malformed = line.malformed || frame.malformed || tunnels.counters.malformed != malformedLifted
-        line.protocols = lifted ? tunnels.trail : frame.trail
+        line.malformed = line.malformed || frame.pointee.malformed || tunnels.counters.malformed != malformedLifted
+        line.protocols = lifted ? tunnels.trail : frame.pointee.trail
         line.protocols.appendMissing(extra)
         if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
-        if line.source == nil, let terminal = lifted ? tunnels.terminal : frame.terminal {
+        if line.source == nil, let terminal = lifted ? tunnels.terminal : frame.pointee.terminal {
             line.source = terminal.source
             line.destination = terminal.destination
             line.terminal = terminal
+        }
+    }
+
+    private mutating func decodeLifted(_ meta: PacketMeta, into line: inout PacketLine, extra: inout LayerTrail) -> Bool
+    {
+        tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
+            Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
     }
 
@@ -198,7 +204,7 @@ private final class BatchDecoder: @unchecked Sendable {
         while true {
             let batch = ring.take(sequence, for: .decode)
             for i in 0..<batch.count {
-                frames.decode(batch.decodedFrames[i], batch.segments(of: i), batch.metas[i], into: &batch.lines[i])
+                frames.decode(batch.decodedFrames + i, batch.segments(of: i), batch.metas[i], into: &batch.lines[i])
                 let analysis = (
                     hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
                 )
