@@ -99,7 +99,7 @@ private struct FrameLineDecoder {
         }
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
         let malformedLifted = tunnels.counters.malformed
-        let lifted = analyzer.hasLiftedPackets && decodeLifted(meta, into: &line, extra: &extra)
+        let lifted = analyzer.hasLiftedPackets && decodeLifted(meta, &line, &extra)
         if !analysed { line.analysis.reset() }
         // A header the frame decoder could not read (cut short, impossible lengths) marks the line too.
         line.malformed = line.malformed || frame.pointee.malformed || tunnels.counters.malformed != malformedLifted
@@ -113,8 +113,8 @@ private struct FrameLineDecoder {
         }
     }
 
-    private mutating func decodeLifted(_ meta: PacketMeta, into line: inout PacketLine, extra: inout LayerTrail) -> Bool
-    {
+    /// The packets lifted out of tunnels in this frame; they say more than the tunnel's segment.
+    private mutating func decodeLifted(_ meta: PacketMeta, _ line: inout PacketLine, _ extra: inout LayerTrail) -> Bool {
         tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
             Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
