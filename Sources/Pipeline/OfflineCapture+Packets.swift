@@ -114,7 +114,11 @@ private struct FrameLineDecoder {
     }
 
     /// The packets lifted out of tunnels in this frame; they say more than the tunnel's segment.
-    private mutating func decodeLifted(_ meta: PacketMeta, _ line: inout PacketLine, _ extra: inout LayerTrail) -> Bool {
+    private mutating func decodeLifted(
+        _ meta: PacketMeta,
+        _ line: inout PacketLine,
+        _ extra: inout LayerTrail
+    ) -> Bool {
         tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
             Self.adopt(segment, analysis, into: &line, extra: &extra)
         }
