@@ -121,9 +121,14 @@ public struct LayerTrail: Sendable, Equatable {
     }
 
     /// Appends, in order, each of `other`'s names this trail does not hold yet.
-    @inline(always)  // often `other` is empty: the test is then all that runs
+    @inline(always)  // often `other` is empty or holds one name: then this is all that runs
     public mutating func appendMissing(_ other: LayerTrail) {
-        if other.count > 0 { appendEachMissing(other) }
+        if other.count == 1 {
+            let raw = other.rawValue(at: 0)
+            if !contains(raw: raw) { append(raw: raw) }
+        } else if other.count > 1 {
+            appendEachMissing(other)
+        }
     }
 
     @inlinable

@@ -43,8 +43,21 @@ public struct PacketAnalyzer {
         time: Timestamp,
         into result: inout PacketAnalysis
     ) {
+        let flow = FlowKey.directed(segment.transport, from: segment.source, to: segment.destination)
+        analyze(segment, flow: flow, frame: frame, time: time, into: &result)
+    }
+
+    /// The same, with the segment's flow key and direction already worked out
+    /// (`FlowKey.directed`): `packets` does that on its reading thread.
+    public mutating func analyze(
+        _ segment: TransportSegment,
+        flow: (key: FlowKey, forward: Bool),
+        frame: Int,
+        time: Timestamp,
+        into result: inout PacketAnalysis
+    ) {
         result.reset()
-        let (key, forward) = FlowKey.directed(segment.transport, from: segment.source, to: segment.destination)
+        let (key, forward) = flow
         let row = table.row(for: key, frame: frame)
         table.states[row].countPacket(frame: frame)
         if !segment.reassembled {

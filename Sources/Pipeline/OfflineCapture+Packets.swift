@@ -63,12 +63,14 @@ private struct FrameLineDecoder {
         tunnels.followsICMPQuotes = true
     }
 
+    /// Returns whether the line holds packets lifted out of a tunnel, whose bytes lie in the
+    /// analyzer, not in the batch's frames.
     mutating func decode(
         _ frame: UnsafePointer<PacketBatch.DecodedFrame>,
-        _ segments: UnsafeBufferPointer<TransportSegment>,
+        _ segments: UnsafeBufferPointer<PacketBatch.DecodedSegment>,
         _ meta: PacketMeta,
         into line: inout PacketLine
-    ) {
+    ) -> Bool {
         line.start(frame: meta.frame, time: meta.timestamp)
         var analysed = false
         var extra = LayerTrail()
@@ -76,25 +78,37 @@ private struct FrameLineDecoder {
         // Segments are read in place (`pointee`), not copied out of the batch one by one.
         if let first = segments.baseAddress {
             for k in 0..<segments.count {
-                let segment = first + k
-                if segment.pointee.insideICMPError {
-                    analyzer.analyzeQuoted(segment.pointee, into: &scratch)
+                let decoded = first + k
+                if decoded.pointee.segment.insideICMPError {
+                    analyzer.analyzeQuoted(decoded.pointee.segment, into: &scratch)
                     for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
                     line.malformed = line.malformed || scratch.malformed != nil
                     continue
                 }
                 if analysed {
-                    analyzer.analyze(segment.pointee, frame: meta.frame, time: meta.timestamp, into: &scratch)
-                    Self.adopt(segment.pointee, scratch, into: &line, extra: &extra)
+                    analyzer.analyze(
+                        decoded.pointee.segment,
+                        flow: decoded.pointee.flow,
+                        frame: meta.frame,
+                        time: meta.timestamp,
+                        into: &scratch
+                    )
+                    Self.adopt(decoded.pointee.segment, scratch, into: &line, extra: &extra)
                     continue
                 }
                 // The first segment's analysis is written straight into the line.
-                analyzer.analyze(segment.pointee, frame: meta.frame, time: meta.timestamp, into: &line.analysis)
+                analyzer.analyze(
+                    decoded.pointee.segment,
+                    flow: decoded.pointee.flow,
+                    frame: meta.frame,
+                    time: meta.timestamp,
+                    into: &line.analysis
+                )
                 analysed = true
                 line.malformed = line.malformed || line.analysis.malformed != nil
-                line.payload = segment.pointee.payload
+                line.payload = decoded.pointee.segment.payload
                 extra = line.analysis.protocols  // empty until now: later segments only add to it
-                Self.noteEndpoints(segment.pointee, in: &line)
+                Self.noteEndpoints(decoded.pointee.segment, in: &line)
             }
         }
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
@@ -111,6 +125,7 @@ private struct FrameLineDecoder {
             line.destination = terminal.destination
             line.terminal = terminal
         }
+        return lifted
     }
 
     /// The packets lifted out of tunnels in this frame; they say more than the tunnel's segment.
@@ -208,12 +223,18 @@ private final class BatchDecoder: @unchecked Sendable {
         while true {
             let batch = ring.take(sequence, for: .decode)
             for i in 0..<batch.count {
-                frames.decode(batch.decodedFrames + i, batch.segments(of: i), batch.metas[i], into: &batch.lines[i])
+                let lifted = frames.decode(
+                    batch.decodedFrames + i,
+                    batch.segments(of: i),
+                    batch.metas[i],
+                    into: &batch.lines[i]
+                )
                 let analysis = (
                     hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
                 )
                 guard analysis.hello == .reassembled || analysis.sip == .reassembled else {
-                    batch.keepBytes(ofLine: i)
+                    // Other lines see only the batch's frames, which live as long as the line.
+                    if lifted { batch.keepBytes(ofLine: i) }
                     continue
                 }
                 // Messages reassembled across segments live in the analyzer until its next packet.

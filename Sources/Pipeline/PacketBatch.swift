@@ -1,4 +1,5 @@
 import Dissect
+import Flows
 import Report
 import Wire
 
@@ -24,9 +25,16 @@ final class PacketBatch: @unchecked Sendable {
         var framesUsed = 0
         var spill = ByteArena(chunkSize: 1 << 20)
         /// The transport segments of all frames, in frame order (most frames have one).
-        var segments: UnsafeMutablePointer<TransportSegment>
+        var segments: UnsafeMutablePointer<DecodedSegment>
         var segmentCapacity: Int
         var segmentsUsed = 0
+    }
+
+    /// A segment with its flow key and direction (`FlowKey.directed`), worked out on the reading
+    /// thread, which has time to spare, for the decoding thread, which has none.
+    struct DecodedSegment {
+        var segment: TransportSegment
+        var flow: (key: FlowKey, forward: Bool)
     }
 
     /// What the reader's frame decoder found in one frame, besides its segments.
@@ -131,13 +139,14 @@ final class PacketBatch: @unchecked Sendable {
         private func keep(_ segment: TransportSegment) {
             let used = state.pointee.segmentsUsed
             if used == state.pointee.segmentCapacity {
-                let larger = UnsafeMutablePointer<TransportSegment>.allocate(capacity: used &* 2)
+                let larger = UnsafeMutablePointer<DecodedSegment>.allocate(capacity: used &* 2)
                 larger.moveInitialize(from: state.pointee.segments, count: used)
                 state.pointee.segments.deallocate()
                 state.pointee.segments = larger
                 state.pointee.segmentCapacity = used &* 2
             }
-            (state.pointee.segments + used).initialize(to: segment)
+            let flow = FlowKey.directed(segment.transport, from: segment.source, to: segment.destination)
+            (state.pointee.segments + used).initialize(to: DecodedSegment(segment: segment, flow: flow))
             state.pointee.segmentsUsed = used &+ 1
         }
     }
@@ -145,7 +154,7 @@ final class PacketBatch: @unchecked Sendable {
     // MARK: decoder
 
     /// Frame `i`'s segments; their payloads stay valid while the batch holds the frame.
-    func segments(of i: Int) -> UnsafeBufferPointer<TransportSegment> {
+    func segments(of i: Int) -> UnsafeBufferPointer<DecodedSegment> {
         let range = decodedFrames[i].segments
         return UnsafeBufferPointer(start: state.pointee.segments + range.lowerBound, count: range.count)
     }
