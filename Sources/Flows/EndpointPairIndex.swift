@@ -57,6 +57,10 @@ public struct EndpointPairIndex: Sendable {
             return a.port < b.port
         }
 
+        /// The ports alone, without building the endpoints.
+        @inlinable public var lowPort: UInt16 { UInt16(truncatingIfNeeded: meta >> 48) }
+        @inlinable public var highPort: UInt16 { UInt16(truncatingIfNeeded: meta >> 32) }
+
         public var low: Endpoint {
             Endpoint(
                 address: Self.address(lowHigh, lowLow, v6: meta & 4 != 0),

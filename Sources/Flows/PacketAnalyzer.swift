@@ -605,7 +605,7 @@ public struct PacketAnalyzer {
             default: false
             }
         }
-        return known(key.low.port) || known(key.high.port)
+        return known(key.lowPort) || known(key.highPort)
     }
 
     static func slice(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer? {

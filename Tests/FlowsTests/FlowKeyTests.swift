@@ -24,6 +24,7 @@ import Wire
                 #expect(key == FlowKey(.udp, y, x))
                 #expect(key.low == (y < x ? y : x))
                 #expect(forward == (key.low == x))
+                #expect(key.lowPort == key.low.port && key.highPort == key.high.port)
             }
         }
     }
