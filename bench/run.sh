@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # make bench: callpath against a bare libpcap loop and tshark, in one run, on one generated file.
-# Wall time is the best of several runs (the machine is shared and noisy); compare the ratios.
+# The machine is shared and noisy: compare the ratios, taken within interleaved rounds (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${BENCH_PACKETS:-2000000}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-7}
 OUT=bench/out
 CAPTURE=$OUT/mixed-$PACKETS.pcap
 CALLPATH=.build/release/callpath
@@ -18,33 +18,52 @@ done
 cc -O2 -o "$OUT/bare-loop" bench/bare-loop.c $(pkg-config --cflags --libs libpcap)
 cat "$CAPTURE" > /dev/null  # warm the page cache for everyone alike
 
-# best_of CMD...: prints the best wall time in seconds, the CPU time (user + system) and the peak
-# RSS in MiB of that run. `packets` runs on three threads, so its CPU time can exceed its wall time.
-best_of() {
-  local best="" rss="" cpu=""
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" > /dev/null 2>&1 || true
-    local t u s m
-    read -r t u s m < "$OUT/time.txt"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; cpu=$(awk "BEGIN{printf \"%.2f\", $u + $s}"); fi
-  done
-  echo "$best $cpu $((rss / 1024))"
+# The machine is shared and noisy, and its speed drifts over seconds: each round times the bare
+# loop, `conversations` and `packets` back to back, and ratios are taken within a round, so a slow
+# phase slows all three alike. Reported: best and median wall time, median CPU time (user + system;
+# `packets` runs on three threads, so its CPU time exceeds its wall time), peak RSS, and the
+# median and best of the per-round ratios to the bare loop.
+# time_one NAME CMD...: appends "wall cpu rss_kib" to $OUT/NAME.times
+time_one() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" > /dev/null 2>&1 || true
+  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$OUT/time.txt" >> "$OUT/$name.times"
 }
 
-echo "capture: $CAPTURE ($(du -h "$CAPTURE" | cut -f1), $PACKETS packets), best of $RUNS runs"
-read -r bare bare_cpu bare_mb < <(best_of "$OUT/bare-loop" "$CAPTURE")
-read -r conv conv_cpu conv_mb < <(best_of "$CALLPATH" conversations --format json "$CAPTURE")
-read -r pkts pkts_cpu pkts_mb < <(best_of "$CALLPATH" packets --format json "$CAPTURE")
-read -r tsh tsh_cpu tsh_mb < <(RUNS=1 best_of tshark -n -r "$CAPTURE" -q -z conv,udp -z conv,tcp)
-read -r tshp tshp_cpu tshp_mb < <(RUNS=1 best_of tshark -n -r "$CAPTURE")
+echo "capture: $CAPTURE ($(du -h "$CAPTURE" | cut -f1), $PACKETS packets), $RUNS interleaved rounds"
+rm -f "$OUT"/*.times
+for _ in $(seq "$RUNS"); do
+  time_one bare "$OUT/bare-loop" "$CAPTURE"
+  time_one conversations "$CALLPATH" conversations --format json "$CAPTURE"
+  time_one packets "$CALLPATH" packets --format json "$CAPTURE"
+done
+time_one tshark-conv tshark -n -r "$CAPTURE" -q -z conv,udp -z conv,tcp
+time_one tshark-summary tshark -n -r "$CAPTURE"
 
-ratio() { awk "BEGIN{printf \"%.2fx\", $1/$bare}"; }
-row() { printf "%-36s %9s %8s %8s %9s\n" "$@"; }
-row "command" "wall (s)" "CPU (s)" "RSS MiB" "ratio"
-row "bare libpcap loop" "$bare" "$bare_cpu" "$bare_mb" "1.00x"
-row "callpath conversations --format json" "$conv" "$conv_cpu" "$conv_mb" "$(ratio "$conv")"
-row "callpath packets --format json" "$pkts" "$pkts_cpu" "$pkts_mb" "$(ratio "$pkts")"
-row "tshark -z conv,udp -z conv,tcp" "$tsh" "$tsh_cpu" "$tsh_mb" "$(ratio "$tsh")"
-row "tshark (summary lines)" "$tshp" "$tshp_cpu" "$tshp_mb" "$(ratio "$tshp")"
-echo "conversations: $(awk "BEGIN{printf \"%.1f\", $tsh/$conv}")x faster than tshark, $(ratio "$conv") the bare loop (goals: >= 20x, <= 2x)"
-echo "packets: $(awk "BEGIN{printf \"%.1f\", $tshp/$pkts}")x faster than tshark's summary, $(ratio "$pkts") the bare loop (goal: <= 3x)"
+python3 - "$OUT" <<'PY'
+import statistics, sys
+out = sys.argv[1]
+def rows(name):
+    return [tuple(float(x) for x in line.split()) for line in open(f"{out}/{name}.times")]
+bare = rows("bare")
+def line(label, name, paired=True):
+    r = rows(name)
+    walls = [w for w, _, _ in r]
+    cpu = statistics.median(c for _, c, _ in r)
+    rss = max(m for _, _, m in r) / 1024
+    if paired:  # each round against the same round's bare loop
+        ratios = [w / b[0] for (w, _, _), b in zip(r, bare)]
+    else:  # run once: against the bare loop's median
+        ratios = [w / statistics.median(b[0] for b in bare) for w in walls]
+    print(f"{label:38} {min(walls):8.2f} {statistics.median(walls):8.2f} {cpu:8.2f} {rss:8.0f} {statistics.median(ratios):8.2f}x {min(ratios):7.2f}x")
+    return statistics.median(walls), statistics.median(ratios)
+print(f"{'command':38} {'best s':>8} {'median s':>8} {'CPU s':>8} {'RSS MiB':>8} {'ratio':>9} {'best':>8}")
+line("bare libpcap loop", "bare")
+conv, conv_ratio = line("callpath conversations --format json", "conversations")
+pkts, pkts_ratio = line("callpath packets --format json", "packets")
+tconv, _ = line("tshark -z conv,udp -z conv,tcp (1 run)", "tshark-conv", paired=False)
+tsum, _ = line("tshark (summary lines, 1 run)", "tshark-summary", paired=False)
+print(f"ratio: median over the rounds of wall time / the same round's bare loop; best: the best round")
+print(f"conversations: {tconv / conv:.1f}x faster than tshark, {conv_ratio:.2f}x the bare loop (goals: >= 20x, <= 2x)")
+print(f"packets: {tsum / pkts:.1f}x faster than tshark's summary, {pkts_ratio:.2f}x the bare loop (goal: <= 3x)")
+PY
