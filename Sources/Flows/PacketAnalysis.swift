@@ -7,9 +7,9 @@ import Wire
 ///
 /// The analyzer resets and fills one per packet, so it is kept small: the large decoded values that
 /// few packets carry (STUN and its round trip, DTLS, a TLS hello, SIP/SDP, TURN framing, IKE, the
-/// VPN headers) live in `DecodedPayloads`,
-/// a copy-on-write box allocated on first use and then reused by the value it belongs to, and a
-/// bit in `boxed` says which of them this packet has. Reading an absent one touches only that bit.
+/// VPN headers) live in `DecodedPayloads`, a copy-on-write box allocated on first use and then
+/// reused by the value it belongs to, and a bit in `boxed` says which of them this packet has.
+/// Reading an absent one touches only that bit.
 public struct PacketAnalysis: Sendable {
     public var protocols = LayerTrail()
     public var stunOffset = 0

@@ -13,7 +13,7 @@ import Wire
 /// pointers: the class has only constants, so the hot path pays no dynamic exclusivity checks.
 final class PacketBatch: @unchecked Sendable {
     /// Small enough that a batch (frame, segment and line: about 900 bytes a frame) fits in a
-    /// core's L2 cache beside the flow table.
+    /// core's L2 cache; 512 to 2,048 frames measured no faster.
     static let capacity = 256
     static let frameArenaSize = 1 << 20
 
