@@ -57,4 +57,19 @@ public struct DecodeCounters: Sendable, Equatable {
     public var malformed = 0
 
     public init() {}
+
+    /// Adds another decoder's counts (`packets` decodes frames on one thread and the packets
+    /// lifted out of tunnels on another).
+    public mutating func add(_ other: DecodeCounters) {
+        frames &+= other.frames
+        ipv4 &+= other.ipv4
+        ipv6 &+= other.ipv6
+        udp &+= other.udp
+        tcp &+= other.tcp
+        icmp &+= other.icmp
+        ipFragments &+= other.ipFragments
+        tunnelled &+= other.tunnelled
+        nonIP &+= other.nonIP
+        malformed &+= other.malformed
+    }
 }

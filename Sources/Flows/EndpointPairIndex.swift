@@ -124,20 +124,7 @@ public struct EndpointPairIndex: Sendable {
     /// The value stored for `key`, if any.
     @inlinable
     public func value(for key: Key) -> Int? {
-        let hash = key.mixed
-        let tag = hash >> 32
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        return slots.withUnsafeBufferPointer { slots in
-            while slots[slot] != 0 {
-                let word = slots[slot]
-                if word >> 32 == tag {
-                    let entry = Int(truncatingIfNeeded: word & 0xFFFF_FFFF) &- 1
-                    if keys[entry] == key { return Int(values[entry]) }
-                }
-                slot = (slot &+ 1) & mask
-            }
-            return nil
-        }
+        entry(for: key) { keys[$0] == key }.map { Int(values[$0]) }
     }
 
     /// The entry (order of first `set`) filed under `key`'s hash that `isEntry` accepts, without

@@ -9,8 +9,8 @@ public typealias FlowKey = EndpointPairIndex.Key
 /// their reassembly state in a side table so the per-packet state stays small.
 public struct FlowTable: Sendable {
     var index = EndpointPairIndex()
-    public internal(set) var keys: [FlowKey] = []
-    /// `states[row]` belongs to `keys[row]`.
+    /// Every flow's key, by row (each state holds its own: `FlowState.key`).
+    public var keys: [FlowKey] { states.map(\.key) }
     public internal(set) var states: [FlowState] = []
     var tcpStreams: [TCPStreamState] = []
 
@@ -39,7 +39,6 @@ public struct FlowTable: Sendable {
             tcpStreams.append(TCPStreamState())
         }
         states.append(state)
-        keys.append(key)
         index.set(states.count &- 1, for: key)
         return states.count &- 1
     }

@@ -260,20 +260,3 @@ private final class BatchDecoder: @unchecked Sendable {
         }
     }
 }
-
-extension DecodeCounters {
-    /// Adds another decoder's counts: `packets` decodes frames on one thread and the packets
-    /// lifted out of tunnels on another.
-    fileprivate mutating func add(_ other: DecodeCounters) {
-        frames &+= other.frames
-        ipv4 &+= other.ipv4
-        ipv6 &+= other.ipv6
-        udp &+= other.udp
-        tcp &+= other.tcp
-        icmp &+= other.icmp
-        ipFragments &+= other.ipFragments
-        tunnelled &+= other.tunnelled
-        nonIP &+= other.nonIP
-        malformed &+= other.malformed
-    }
-}
