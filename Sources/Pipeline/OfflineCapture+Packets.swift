@@ -16,28 +16,21 @@ extension OfflineCapture {
     /// `body`, in frame order; the line's byte views are valid only during that call. Packets
     /// quoted by ICMP errors are decoded too (as Wireshark does), but never change flow state.
     ///
-    /// Three threads share the work, a batch of frames at a time (`PacketBatchRing`): one reads
-    /// frames (libpcap) and decodes their headers, one analyses their payloads, and this one
-    /// renders the lines (`body`). The three cost about the same, so on two cores they overlap.
+    /// Two threads share the work, a batch of frames at a time (`PacketBatchRing`): this one reads
+    /// frames (libpcap), decodes their headers and, between batches, renders the lines (`body`) of
+    /// batches already analysed; the other analyses payloads, the one stage that must see every
+    /// packet in order. Reading plus rendering costs about what analysing does, so on two cores
+    /// both stay busy, and no third thread competes for them: each wake-up of a sleeping thread
+    /// costs tens of microseconds on a virtual machine.
     public func packets(_ body: (inout PacketLine) -> Void) throws(CaptureError) -> PacketScan {
         let ring = PacketBatchRing()
-        let reader = FrameReader(file: file, link: link, ring: ring)
         let decoder = BatchDecoder(link: link, ring: ring)
-        for stage in [reader.run, decoder.run] {
-            let thread = Thread(block: stage)
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        var sequence = 0
-        while true {
-            let batch = ring.take(sequence, for: .render)
-            for i in 0..<batch.count { body(&batch.lines[i]) }
-            let last = batch.isLast
-            ring.pass(from: .render)
-            if last { break }
-            sequence &+= 1
-        }
-        // Both stages stored their results before passing their last batch on.
+        let thread = Thread(block: decoder.run)
+        thread.stackSize = 8 << 20
+        thread.start()
+        var reader = FrameReader(file: file, link: link, ring: ring)
+        reader.run(rendering: body)
+        // The decoder stored its result before passing its last batch on.
         guard var scan = decoder.scan else { preconditionFailure("the decoding thread ended without a result") }
         scan.counters.add(reader.counters)
         if let failure = reader.failure {
@@ -164,15 +157,18 @@ private struct FrameLineDecoder {
     }
 }
 
-/// The reading stage of `packets`: copies frames into batches and decodes their headers there,
-/// while the bytes are in this core's cache. A read error ends the file early: it is kept in
-/// `failure`, written (as are `counters`) before the last batch is passed on.
-private final class FrameReader: @unchecked Sendable {
+/// The reading and rendering stage of `packets`, on the calling thread: copies frames into
+/// batches and decodes their headers there, while the bytes are in this core's cache, and renders
+/// the batches the decoder has finished whenever it has one. A read error ends the file early: it
+/// is kept in `failure`.
+private struct FrameReader {
     private let file: PcapFile
     private let link: LinkLayer
     private let ring: PacketBatchRing
     private(set) var failure: CaptureError?
     private(set) var counters = DecodeCounters()
+    private var readSequence = 0
+    private var renderSequence = 0
 
     init(file: PcapFile, link: LinkLayer, ring: PacketBatchRing) {
         self.file = file
@@ -180,19 +176,17 @@ private final class FrameReader: @unchecked Sendable {
         self.ring = ring
     }
 
-    @Sendable func run() {
+    mutating func run(rendering render: (inout PacketLine) -> Void) {
         var decoder = FrameDecoder(link: link)
         decoder.followsICMPQuotes = true  // as Wireshark does
-        var sequence = 0
-        var batch = ring.take(sequence, for: .read).filler
-        batch.reset()
+        var batch = nextEmptyBatch(render)
         do throws(CaptureError) {
             try file.forEachPacket { meta, bytes in
                 if !batch.add(meta, bytes, decoder: &decoder) {
                     ring.pass(from: .read)
-                    sequence &+= 1
-                    batch = ring.take(sequence, for: .read).filler
-                    batch.reset()
+                    readSequence &+= 1
+                    renderFinished(render)
+                    batch = nextEmptyBatch(render)
                     _ = batch.add(meta, bytes, decoder: &decoder)  // an empty batch takes any frame
                 }
             }
@@ -201,7 +195,38 @@ private final class FrameReader: @unchecked Sendable {
         }
         counters = decoder.counters
         batch.markLast()
-        ring.pass(from: .read)
+        ring.pass(from: .read, isLast: true)
+        while !renderNext(render) {}
+    }
+
+    /// An emptied batch to read into; while none is free, renders (waiting for the decoder).
+    private mutating func nextEmptyBatch(_ render: (inout PacketLine) -> Void) -> PacketBatch.Filler {
+        while true {
+            if let batch = ring.poll(readSequence, for: .read) {
+                let filler = batch.filler
+                filler.reset()
+                return filler
+            }
+            _ = renderNext(render)
+        }
+    }
+
+    /// Renders every batch the decoder has passed on so far, without waiting.
+    private mutating func renderFinished(_ render: (inout PacketLine) -> Void) {
+        while let batch = ring.poll(renderSequence, for: .render) { _ = self.render(batch, render) }
+    }
+
+    /// Waits for the next analysed batch and renders it; returns whether it was the last.
+    private mutating func renderNext(_ render: (inout PacketLine) -> Void) -> Bool {
+        self.render(ring.take(renderSequence, for: .render), render)
+    }
+
+    private mutating func render(_ batch: PacketBatch, _ render: (inout PacketLine) -> Void) -> Bool {
+        for i in 0..<batch.count { render(&batch.lines[i]) }
+        let last = batch.isLast
+        ring.pass(from: .render, isLast: last)
+        renderSequence &+= 1
+        return last
     }
 }
 
@@ -254,7 +279,7 @@ private final class BatchDecoder: @unchecked Sendable {
                     truncation: nil
                 )
             }
-            ring.pass(from: .decode)
+            ring.pass(from: .decode, isLast: last)
             if last { return }
             sequence &+= 1
         }
