@@ -1,4 +1,3 @@
-import Glibc
 import Dissect
 import Flows
 import Report
@@ -15,7 +14,7 @@ import Wire
 final class PacketBatch: @unchecked Sendable {
     /// Small enough that a batch (frame, segment and line: about 900 bytes a frame) fits in a
     /// core's L2 cache; 512 to 2,048 frames measured no faster.
-    static let capacity = getenv("CP_BATCH").flatMap { Int(String(cString: $0)) } ?? 256
+    static let capacity = 256
     static let frameArenaSize = 1 << 20
 
     struct State {

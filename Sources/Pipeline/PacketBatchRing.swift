@@ -1,5 +1,4 @@
 import Dispatch
-import Glibc
 import Synchronization
 
 /// The batches of `packets`, each going round reader → decoder → renderer → reader in a fixed
@@ -15,8 +14,10 @@ final class PacketBatchRing: @unchecked Sendable {
         case read, decode, render
     }
 
-    static let wakeGroup = getenv("CP_GROUP").flatMap { Int(String(cString: $0)) } ?? 4
-    private let batches = (0..<(getenv("CP_RING").flatMap { Int(String(cString: $0)) } ?? 12)).map { _ in PacketBatch() }
+    /// Enough batches that the decoder still has work while each thread holds back up to
+    /// `wakeGroup - 1` of them for the other.
+    private let batches = (0..<12).map { _ in PacketBatch() }
+    static let wakeGroup = 4
     /// Per stage: the batches handed to it.
     private let queues: [HandOver]
 
