@@ -21,7 +21,7 @@ cat "$CAPTURE" > /dev/null  # warm the page cache for everyone alike
 # The machine is shared and noisy, and its speed drifts over seconds: each round times the bare
 # loop, `conversations` and `packets` back to back, and ratios are taken within a round, so a slow
 # phase slows all three alike. Reported: best and median wall time, median CPU time (user + system;
-# `packets` runs on three threads, so its CPU time exceeds its wall time), peak RSS, and the
+# `packets` runs on two threads, so its CPU time exceeds its wall time), peak RSS, and the
 # median and best of the per-round ratios to the bare loop.
 # time_one NAME CMD...: appends "wall cpu rss_kib" to $OUT/NAME.times
 time_one() {

@@ -36,6 +36,10 @@ public struct PacketAnalysis: Sendable {
 
     public init() {}
 
+    /// Whether any of the large decoded values (STUN, DTLS, SIP, the VPN headers…) is present:
+    /// most packets (RTP) have none, and a reader can skip all their getters at once.
+    @inlinable public var hasBoxedValues: Bool { !boxed.isEmpty }
+
     public var stun: STUNMessage? {
         @inlinable get { boxed.contains(.stun) ? decoded?.stun : nil }
         set { if let newValue { storage(.stun).stun = newValue } else { boxed.subtract(.stun) } }

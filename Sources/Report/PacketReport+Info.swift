@@ -6,29 +6,9 @@ extension PacketReport {
     /// The info column (from `info.startColumn()`): the key fields of the innermost recognised
     /// protocols.
     static func describe(_ line: inout PacketLine, into info: inout TextBuffer) {
-        if let stun = line.analysis.stun {
-            describe(
-                stun,
-                bytes: slice(line.payload, from: line.analysis.stunOffset),
-                rtt: line.analysis.stunRoundTrip,
-                into: &info
-            )
-        }
-        if let channel = line.analysis.channelData {
-            writePart(&info, atMost: 12 &+ UncheckedWriter.hexMost &+ 5 &+ UncheckedWriter.decimalMost) { w in
-                w.text("ChannelData ")
-                w.hex(UInt64(channel.channel), digits: 4)
-                w.text(" len=")
-                w.decimal(channel.data.count)
-            }
-        }
-        if let muxed = line.analysis.msFrame {
-            separate(&info)
-            info.append("MS-TURN multiplexed session=")
-            info.append(hex: muxed.sessionID, digits: 16)
-            info.append(" len=")
-            info.append(decimal: muxed.data.count)
-        }
+        // The boxed values' getters are skipped together on the many lines that have none (RTP).
+        let boxed = line.analysis.hasBoxedValues
+        if boxed { describeRelay(&line, into: &info) }
         if let rtp = line.analysis.rtp {
             // Labels 20 bytes, " Mark" 5, three numbers and a hex word.
             writePart(&info, atMost: 25 &+ 3 &* UncheckedWriter.decimalMost &+ UncheckedWriter.hexMost) { w in
@@ -55,10 +35,53 @@ extension PacketReport {
             }
             if rtcp.isSRTCP { info.append(" (SRTCP)") }
         }
-        if let dtls = line.analysis.dtls {
+        if boxed, let dtls = line.analysis.dtls {
             describe(dtls, bytes: slice(line.payload, from: line.analysis.dtlsOffset), into: &info)
         }
         if line.analysis.tlsRecords > 0 { describeTLS(&line, into: &info) }
+        if boxed { describeSignallingAndTunnels(&line, into: &info) }
+        if let type = line.analysis.pptpControlType {
+            separate(&info)
+            info.append("PPTP control type ")
+            info.append(decimal: type)
+        }
+        if let reason = line.analysis.malformed {
+            separate(&info)
+            info.append("malformed: ")
+            info.append(reason)
+        }
+        if info.columnIsEmpty { describeTerminal(line.terminal, into: &info) }
+    }
+
+    /// STUN and TURN framing: what comes before the media they carry.
+    private static func describeRelay(_ line: inout PacketLine, into info: inout TextBuffer) {
+        if let stun = line.analysis.stun {
+            describe(
+                stun,
+                bytes: slice(line.payload, from: line.analysis.stunOffset),
+                rtt: line.analysis.stunRoundTrip,
+                into: &info
+            )
+        }
+        if let channel = line.analysis.channelData {
+            writePart(&info, atMost: 12 &+ UncheckedWriter.hexMost &+ 5 &+ UncheckedWriter.decimalMost) { w in
+                w.text("ChannelData ")
+                w.hex(UInt64(channel.channel), digits: 4)
+                w.text(" len=")
+                w.decimal(channel.data.count)
+            }
+        }
+        if let muxed = line.analysis.msFrame {
+            separate(&info)
+            info.append("MS-TURN multiplexed session=")
+            info.append(hex: muxed.sessionID, digits: 16)
+            info.append(" len=")
+            info.append(decimal: muxed.data.count)
+        }
+    }
+
+    /// SIP/SDP, IPsec, WireGuard and OpenVPN.
+    private static func describeSignallingAndTunnels(_ line: inout PacketLine, into info: inout TextBuffer) {
         if let sip = line.analysis.sip {
             let bytes =
                 switch line.analysis.sipLocation {
@@ -93,17 +116,6 @@ extension PacketReport {
                 info.append(hex: session, digits: 16)
             }
         }
-        if let type = line.analysis.pptpControlType {
-            separate(&info)
-            info.append("PPTP control type ")
-            info.append(decimal: type)
-        }
-        if let reason = line.analysis.malformed {
-            separate(&info)
-            info.append("malformed: ")
-            info.append(reason)
-        }
-        if info.columnIsEmpty { describeTerminal(line.terminal, into: &info) }
     }
 
     static func describe(_ m: STUNMessage, bytes: UnsafeRawBufferPointer, rtt: Int64?, into info: inout TextBuffer) {
