@@ -109,8 +109,9 @@ public struct LayerTrail: Sendable, Equatable {
     public func contains(_ name: ProtocolName) -> Bool { contains(raw: name.rawValue) }
 
     /// Eight names per word compared at once: a zero byte in `word ^ pattern` is a match. Bytes
-    /// past `count` are set to 0xFF first, so they never match.
-    @inlinable
+    /// past `count` are set to 0xFF first, so they never match. Always inlined: left to itself the
+    /// compiler made it a call on every frame, which cost more than the comparison.
+    @inlinable @inline(__always)
     func contains(raw: UInt8) -> Bool {
         @inline(__always) func matches(_ word: UInt64, valid: Int) -> Bool {
             let unused: UInt64 = valid >= 8 ? 0 : ~0 << UInt64(valid &* 8)
