@@ -78,6 +78,12 @@ public final class PcapFile: PacketSource {
         // pays a dynamic exclusivity check each time.
         var packets = packetsRead
         var recordOffset = nextRecordOffset
+        // Once the process has threads (`packets` reads on its own), stdio locks the FILE in each
+        // of libpcap's two freads per record: holding the lock across the loop turns those into
+        // a counter update instead of two atomic operations each.
+        let stream = pcap_file(handle)
+        if let stream { flockfile(stream) }
+        defer { if let stream { funlockfile(stream) } }
         let outcome = PcapReadLoop.run(
             handle,
             unsignedSeconds: !isPcapNG,
