@@ -3,8 +3,8 @@ import Wire
 
 /// The one packet loop over a `pcap_t`, shared by files and live interfaces: `pcap_next_ex`
 /// until the end of the file or `pcap_breakloop`, each packet handed on without copying.
-enum PcapReadLoop {
-    enum Outcome {
+@usableFromInline enum PcapReadLoop {
+    @usableFromInline enum Outcome {
         case ended
         case failed(String)
     }
@@ -14,6 +14,7 @@ enum PcapReadLoop {
     ///     2106), which libpcap hands out sign-extended; Wireshark reads it unsigned, and so do we.
     ///   - onPacket: the header and bytes; the bytes are valid only during the call.
     ///   - onTimeout: a live read timed out with no packet.
+    @inlinable @inline(__always)
     static func run(
         _ handle: OpaquePointer,
         unsignedSeconds: Bool,

@@ -56,6 +56,7 @@ public struct FrameDecoder {
         do throws(DecodeError) {
             switch try link.decode(&input) {
             case .ipv4: try decodeIPv4(&input, 0, time, visit)  // the common frame, decoded in this one function
+            case .ipv6: try decodeIPv6(&input, 0, time, visit)
             case let network: try decodeNetwork(network, &input, depth: 0, at: time, visit)
             }
             if lengthDisagrees { counters.malformed &+= 1 }

@@ -3,20 +3,23 @@ import Wire
 /// One UDP or TCP header found in a frame, with the bytes that follow it.
 /// A frame can yield several (the outer and inner packets of a tunnel); `tunnelDepth` counts
 /// how many tunnel layers enclose this one (0 = outermost).
+///
+/// The fields are declared in the order that packs them into 121 bytes: at most 128, a segment
+/// is copied with a few vector moves instead of a call to `memcpy` (one copy per segment).
 public struct TransportSegment {
-    public var transport: Transport
     public var source: Endpoint
     public var destination: Endpoint
-    /// The captured payload bytes; valid only during the callback that received the segment.
-    public var payload: UnsafeRawBufferPointer
-    public var tcp: TCPHeader?
-    public var tunnelDepth: Int
+    public var transport: Transport
     /// Set for a datagram that arrived in IP fragments: only its header was kept.
     public var reassembled: Bool
-    /// The protocol stack down to this transport header, outermost first.
-    public var layers: LayerTrail
     /// The header is part of a packet quoted by an ICMP error (only with `followsICMPQuotes`).
     public var insideICMPError: Bool
+    /// The captured payload bytes; valid only during the callback that received the segment.
+    public var payload: UnsafeRawBufferPointer
+    /// The protocol stack down to this transport header, outermost first.
+    public var layers: LayerTrail
+    public var tunnelDepth: Int
+    public var tcp: TCPHeader?
 
     public init(
         transport: Transport,

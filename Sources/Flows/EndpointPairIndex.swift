@@ -24,8 +24,9 @@ public struct EndpointPairIndex: Sendable {
         }
 
         /// The key of a packet from `source` to `destination`, and whether it goes `low` → `high`
-        /// (found while ordering, instead of rebuilding `low` to compare).
-        @inlinable
+        /// (found while ordering, instead of rebuilding `low` to compare). Always inlined: the
+        /// reading thread builds one per segment, and the call cost a third of the work.
+        @inlinable @inline(__always)
         public static func directed(
             _ transport: Transport,
             from source: Endpoint,

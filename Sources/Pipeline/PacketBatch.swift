@@ -105,6 +105,7 @@ final class PacketBatch: @unchecked Sendable {
 
         /// Copies a frame in and decodes its headers, keeping its segments for the decoder; false
         /// when the batch is full (hand it over and start the next one).
+        @inline(__always)
         func add(_ meta: PacketMeta, _ bytes: UnsafeRawBufferPointer, decoder: inout FrameDecoder) -> Bool {
             let count = state.pointee.count
             let start = state.pointee.framesUsed
@@ -122,12 +123,12 @@ final class PacketBatch: @unchecked Sendable {
             let malformedBefore = decoder.counters.malformed
             let firstSegment = state.pointee.segmentsUsed
             decoder.decode(UnsafeRawBufferPointer(frame), at: meta.timestamp) { segment in keep(segment) }
-            decodedFrames[count] = DecodedFrame(
-                trail: decoder.trail,
-                terminal: decoder.terminal,
-                malformed: decoder.counters.malformed != malformedBefore,
-                segments: firstSegment..<state.pointee.segmentsUsed
-            )
+            // Field by field: building a whole `DecodedFrame` first copied it through the stack.
+            let decoded = decodedFrames + count
+            decoded.pointee.trail = decoder.trail
+            decoded.pointee.terminal = decoder.terminal
+            decoded.pointee.malformed = decoder.counters.malformed != malformedBefore
+            decoded.pointee.segments = firstSegment..<state.pointee.segmentsUsed
             return true
         }
 

@@ -77,6 +77,21 @@ func decode(_ frames: [[UInt8]], link: LinkLayer = .ethernet) -> ([Seen], Decode
         #expect(seen.isEmpty && counters.malformed == 1)
     }
 
+    @Test func linkHeadersCutShortAreMalformed() {
+        let tagged = B.ethernet(0x0800, tags: [(0x8100, 7)], B.ipv4(Self.a, Self.b, protocol: 17, B.udp(1, 2, [])))
+        // Inside the addresses and EtherType (14 bytes), then inside the tag (4 more).
+        for length in [0, 6, 12, 13, 14, 15, 17] {
+            let (seen, counters) = decode([Array(tagged[..<length])])
+            #expect(seen.isEmpty && counters.malformed == 1 && counters.nonIP == 0, "cut at \(length)")
+        }
+    }
+
+    /// `packets` copies every segment into its batch: within 128 bytes that is a few vector moves,
+    /// past it a call to `memcpy` (see the field order in TransportSegment).
+    @Test func transportSegmentFitsInACopyWithoutMemcpy() {
+        #expect(MemoryLayout<TransportSegment>.size <= 128)
+    }
+
     @Test func ipv4OptionsAreSkipped() {
         let options: [UInt8] = [0x94, 0x04, 0x00, 0x00]  // Router Alert (RFC 2113)
         let (seen, _) = decode([

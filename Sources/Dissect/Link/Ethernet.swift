@@ -9,24 +9,18 @@ public enum Ethernet {
     /// More tags than any real network stacks: past this the frame is called malformed.
     public static let maximumTags = 8
 
+    /// Reads the EtherType and any VLAN tags, PPPoE session header or MPLS labels after it.
     @inline(always)
     public static func decode(_ input: inout ByteCursor) throws(DecodeError) -> NetworkProtocol {
-        try input.skip(12)
-        return try decodeEtherType(&input)
-    }
-
-    /// Reads an EtherType and any VLAN tags, PPPoE session header or MPLS labels after it.
-    @inline(always)
-    public static func decodeEtherType(_ input: inout ByteCursor) throws(DecodeError) -> NetworkProtocol {
-        var type = try input.read(UInt16.self)
+        // The addresses and the EtherType checked in one step: nearly every frame has no tag.
+        var type = try input.readHeader(14).u16(12)
         var tags = 0
         while true {
             switch type {
             case 0x8100, 0x88A8, 0x9100, 0x9200:  // 802.1Q, 802.1ad, pre-standard QinQ: TCI then EtherType
                 tags &+= 1
                 guard tags <= maximumTags else { throw .malformed(at: input.offset, reason: "too many VLAN tags") }
-                try input.skip(2)
-                type = try input.read(UInt16.self)
+                type = try input.readHeader(4).u16(2)
             case 0x8864:  // PPPoE session: ver/type, code, session id, length, then PPP
                 try input.skip(6)
                 return try PPP.decodeProtocol(&input)
