@@ -31,7 +31,7 @@ final class PacketBatch: @unchecked Sendable {
     }
 
     /// A segment with its flow key and direction (`FlowKey.directed`), worked out on the reading
-    /// thread, which has time to spare, for the decoding thread, which has none.
+    /// thread while the header is in its cache, so the decoding thread only looks the flow up.
     struct DecodedSegment {
         var segment: TransportSegment
         var flow: (key: FlowKey, forward: Bool)
