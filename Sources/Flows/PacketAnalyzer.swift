@@ -373,7 +373,9 @@ public struct PacketAnalyzer {
             result.protocols.append(rtcp.isSRTCP ? .srtcp : .rtcp)
             return
         }
-        guard !flow.rtpRejected, !Self.isNonMediaServicePort(key), let rtp = try? RTPHeader(parsing: &input)
+        // A flow with a valid stream passed the port hint already: it is not checked per packet.
+        guard !flow.rtpRejected, flow.validSSRCs > 0 || !Self.isNonMediaServicePort(key),
+            let rtp = try? RTPHeader(parsing: &input)
         else { return }
         // RFC 3550 §5.1 and Wireshark's heuristic: payload types 72–76 collide with RTCP.
         guard !(72...76).contains(rtp.payloadType) else { return }
