@@ -28,7 +28,7 @@ extension OfflineCapture {
         let thread = Thread(block: decoder.run)
         thread.stackSize = 8 << 20
         thread.start()
-        var reader = FrameReader(file: file, link: link, ring: ring)
+        var reader = ReadingAndRendering(file: file, link: link, ring: ring)
         reader.run(rendering: body)
         // The decoder stored its result before passing its last batch on.
         guard var scan = decoder.scan else { preconditionFailure("the decoding thread ended without a result") }
@@ -161,7 +161,7 @@ private struct FrameLineDecoder {
 /// batches and decodes their headers there, while the bytes are in this core's cache, and renders
 /// the batches the decoder has finished whenever it has one. A read error ends the file early: it
 /// is kept in `failure`.
-private struct FrameReader {
+private struct ReadingAndRendering {
     private let file: PcapFile
     private let link: LinkLayer
     private let ring: PacketBatchRing
