@@ -61,6 +61,7 @@ private struct FrameLineDecoder {
     mutating func decode(
         _ frame: UnsafePointer<PacketBatch.DecodedFrame>,
         _ segments: UnsafeBufferPointer<PacketBatch.DecodedSegment>,
+        _ terminal: UnsafePointer<TerminalPayload>,
         _ meta: PacketMeta,
         into line: inout PacketLine
     ) -> Bool {
@@ -113,7 +114,9 @@ private struct FrameLineDecoder {
         line.protocols = lifted ? tunnels.trail : frame.pointee.trail
         line.protocols.appendMissing(extra)
         if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
-        if line.source == nil, let terminal = lifted ? tunnels.terminal : frame.pointee.terminal {
+        if line.source == nil,
+            let terminal = lifted ? tunnels.terminal : frame.pointee.endsInTerminal ? terminal.pointee : nil
+        {
             line.source = terminal.source
             line.destination = terminal.destination
             line.terminal = terminal
@@ -251,6 +254,7 @@ private final class BatchDecoder: @unchecked Sendable {
                 let lifted = frames.decode(
                     batch.decodedFrames + i,
                     batch.segments(of: i),
+                    batch.terminals + i,
                     batch.metas[i],
                     into: &batch.lines[i]
                 )

@@ -40,15 +40,19 @@ final class PacketBatch: @unchecked Sendable {
     /// What the reader's frame decoder found in one frame, besides its segments.
     struct DecodedFrame {
         var trail = LayerTrail()
-        var terminal: TerminalPayload?
         /// The frame decoder could not read a header (cut short, impossible lengths).
         var malformed = false
+        /// The innermost IP header carried something other than UDP/TCP, kept in `terminals`.
+        var endsInTerminal = false
         var segments: Range<Int> = 0..<0
     }
 
     let state: UnsafeMutablePointer<State>
     let metas: UnsafeMutablePointer<PacketMeta>
     let decodedFrames: UnsafeMutablePointer<DecodedFrame>
+    /// By frame, written only where `endsInTerminal` is set. Kept apart from `decodedFrames`, which
+    /// every frame writes and the other core reads: few frames have one, and it is 72 bytes.
+    let terminals: UnsafeMutablePointer<TerminalPayload>
     let lines: UnsafeMutablePointer<PacketLine>
 
     init() {
@@ -63,6 +67,7 @@ final class PacketBatch: @unchecked Sendable {
         metas = .allocate(capacity: Self.capacity)
         decodedFrames = .allocate(capacity: Self.capacity)
         decodedFrames.initialize(repeating: DecodedFrame(), count: Self.capacity)
+        terminals = .allocate(capacity: Self.capacity)  // plain values, each written before it is read
         lines = .allocate(capacity: Self.capacity)
         lines.initialize(repeating: PacketLine(frame: 0, time: Timestamp(nanoseconds: 0)), count: Self.capacity)
     }
@@ -75,6 +80,7 @@ final class PacketBatch: @unchecked Sendable {
         state.deallocate()
         metas.deallocate()
         decodedFrames.deallocate()
+        terminals.deallocate()
         lines.deinitialize(count: Self.capacity)
         lines.deallocate()
     }
@@ -86,12 +92,13 @@ final class PacketBatch: @unchecked Sendable {
 
     /// The reader's handle on a batch: the same pointers, copied without reference counting, so
     /// taking in a frame costs no retain or release.
-    var filler: Filler { Filler(state: state, metas: metas, decodedFrames: decodedFrames) }
+    var filler: Filler { Filler(state: state, metas: metas, decodedFrames: decodedFrames, terminals: terminals) }
 
     struct Filler {
         let state: UnsafeMutablePointer<State>
         let metas: UnsafeMutablePointer<PacketMeta>
         let decodedFrames: UnsafeMutablePointer<DecodedFrame>
+        let terminals: UnsafeMutablePointer<TerminalPayload>
 
         func reset() {
             state.pointee.count = 0
@@ -126,7 +133,12 @@ final class PacketBatch: @unchecked Sendable {
             // Field by field: building a whole `DecodedFrame` first copied it through the stack.
             let decoded = decodedFrames + count
             decoded.pointee.trail = decoder.trail
-            decoded.pointee.terminal = decoder.terminal
+            if let terminal = decoder.terminal {
+                (terminals + count).initialize(to: terminal)
+                decoded.pointee.endsInTerminal = true
+            } else {
+                decoded.pointee.endsInTerminal = false
+            }
             decoded.pointee.malformed = decoder.counters.malformed != malformedBefore
             decoded.pointee.segments = firstSegment..<state.pointee.segmentsUsed
             return true
