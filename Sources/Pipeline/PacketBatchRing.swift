@@ -76,17 +76,14 @@ private final class HandOver: @unchecked Sendable {
         return false
     }
 
-    /// Waits for a batch. The flag is raised before the last look, and the producer looks at it
-    /// after adding, so one of the two always sees the other (no lost wake-up); a stale signal
-    /// only costs one more look.
+    /// Waits for a batch. The flag is raised before the last look and the producer looks at it
+    /// after adding, both sequentially consistent, so one of the two always sees the other (no
+    /// lost wake-up); a stale signal only costs one more look.
     func take() {
         while !tryTake() {
             consumerAsleep.store(true, ordering: .sequentiallyConsistent)
-            if tryTake() {
-                consumerAsleep.store(false, ordering: .relaxed)
-                return
-            }
-            wakeUp.wait()
+            if available.load(ordering: .sequentiallyConsistent) == 0 { wakeUp.wait() }
+            consumerAsleep.store(false, ordering: .relaxed)
         }
     }
 
