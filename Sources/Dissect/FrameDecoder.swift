@@ -103,29 +103,26 @@ public struct FrameDecoder {
     ) throws(DecodeError) {
         trail.append(.ipv4)
         let (header, payload) = try IPv4Header.decode(&input)
-        if depth == 0 {
-            counters.ipv4 &+= 1
-            outerHopLimit = header.timeToLive
-        }
-        bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
-        if header.isFragment {
-            try decodeFragment(
-                header.source,
-                header.destination,
+        if depth == 0 { counters.ipv4 &+= 1 }
+        let fragment =
+            header.isFragment
+            ? IPFragmentPosition(
                 id: UInt32(header.identification),
-                header.protocolNumber,
                 offset: header.fragmentOffset,
-                more: header.moreFragments,
-                payload,
-                header.payloadLength,
-                depth,
-                time,
-                visit
-            )
-            return
-        }
-        var rest = payload
-        try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+                more: header.moreFragments
+            ) : nil
+        try decodeIPBody(
+            header.protocolNumber,
+            header.source,
+            header.destination,
+            hopLimit: header.timeToLive,
+            declaredLength: header.payloadLength,
+            fragment,
+            payload,
+            depth,
+            time,
+            visit
+        )
     }
 
     mutating func decodeIPv6(
@@ -136,21 +133,55 @@ public struct FrameDecoder {
     ) throws(DecodeError) {
         trail.append(.ipv6)
         let (header, payload) = try IPv6Header.decode(&input)
-        if depth == 0 {
-            counters.ipv6 &+= 1
-            outerHopLimit = header.hopLimit
-        }
-        bytesCutOff = Swift.max(0, header.payloadLength &- payload.remaining)
+        if depth == 0 { counters.ipv6 &+= 1 }
+        var position: IPFragmentPosition?
         if let fragment = header.fragment, fragment.offset != 0 || fragment.moreFragments {
-            try decodeFragment(
-                header.source,
-                header.destination,
+            position = IPFragmentPosition(
                 id: fragment.identification,
-                header.protocolNumber,
                 offset: fragment.offset,
-                more: fragment.moreFragments,
+                more: fragment.moreFragments
+            )
+        }
+        try decodeIPBody(
+            header.protocolNumber,
+            header.source,
+            header.destination,
+            hopLimit: header.hopLimit,
+            declaredLength: header.payloadLength,
+            position,
+            payload,
+            depth,
+            time,
+            visit
+        )
+    }
+
+    /// What follows either IP header: its payload, or the fragment it is part of.
+    @inline(always)
+    private mutating func decodeIPBody(
+        _ protocolNumber: UInt8,
+        _ source: IPAddress,
+        _ destination: IPAddress,
+        hopLimit: UInt8,
+        declaredLength: Int,
+        _ fragment: IPFragmentPosition?,
+        _ payload: ByteCursor,
+        _ depth: Int,
+        _ time: Timestamp,
+        _ visit: (TransportSegment) -> Void
+    ) throws(DecodeError) {
+        if depth == 0 { outerHopLimit = hopLimit }
+        bytesCutOff = Swift.max(0, declaredLength &- payload.remaining)
+        if let fragment {
+            try decodeFragment(
+                source,
+                destination,
+                id: fragment.id,
+                protocolNumber,
+                offset: fragment.offset,
+                more: fragment.more,
                 payload,
-                header.payloadLength,
+                declaredLength,
                 depth,
                 time,
                 visit
@@ -158,7 +189,7 @@ public struct FrameDecoder {
             return
         }
         var rest = payload
-        try decodeIPPayload(header.protocolNumber, header.source, header.destination, &rest, depth, time, visit)
+        try decodeIPPayload(protocolNumber, source, destination, &rest, depth, time, visit)
     }
 
     /// UDP and TCP, nearly every packet, are decoded inline at each IP header; the rest out of line.
@@ -457,6 +488,13 @@ public struct FrameDecoder {
 
 /// The innermost IP payload of a frame when it is not UDP or TCP: what `packets` shows for ESP,
 /// GRE-carried PPP and other IP protocols. `payload` is valid only until the next `decode`.
+/// Where a fragment sits in its datagram (IPv4 header fields, or IPv6's Fragment header).
+struct IPFragmentPosition {
+    var id: UInt32
+    var offset: Int
+    var more: Bool
+}
+
 public struct TerminalPayload {
     public var source: IPAddress
     public var destination: IPAddress

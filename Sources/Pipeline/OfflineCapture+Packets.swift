@@ -61,7 +61,7 @@ private struct FrameLineDecoder {
     mutating func decode(
         _ frame: UnsafePointer<PacketBatch.DecodedFrame>,
         _ segments: UnsafeBufferPointer<PacketBatch.DecodedSegment>,
-        _ terminal: UnsafePointer<TerminalPayload>,
+        _ terminalSlot: UnsafePointer<TerminalPayload>,
         _ meta: PacketMeta,
         into line: inout PacketLine
     ) -> Bool {
@@ -115,7 +115,7 @@ private struct FrameLineDecoder {
         line.protocols.appendMissing(extra)
         if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
         if line.source == nil,
-            let terminal = lifted ? tunnels.terminal : frame.pointee.endsInTerminal ? terminal.pointee : nil
+            let terminal = lifted ? tunnels.terminal : frame.pointee.endsInTerminal ? terminalSlot.pointee : nil
         {
             line.source = terminal.source
             line.destination = terminal.destination
