@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "DissectTests", dependencies: ["Dissect", "Wire"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Dissect", "Wire"]),
         .testTarget(name: "JudgeTests", dependencies: ["Judge", "Calls", "Wire"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Flows", "Judge", "Capture", "Wire"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Flows", "Judge", "Capture", "Report", "Wire"]),
         .testTarget(name: "EndToEndTests", dependencies: ["callpath"]),
     ]
 )

@@ -15,21 +15,40 @@ extension OfflineCapture {
     /// Decodes every frame down to its payload protocols and hands one `PacketLine` per frame to
     /// `body`, in frame order; the line's byte views are valid only during that call. Packets
     /// quoted by ICMP errors are decoded too (as Wireshark does), but never change flow state.
-    ///
-    /// Two threads share the work, a batch of frames at a time (`PacketBatchRing`): this one reads
-    /// frames (libpcap), decodes their headers and, between batches, renders the lines (`body`) of
-    /// batches already analysed; the other analyses payloads, the one stage that must see every
-    /// packet in order. Reading plus rendering costs about what analysing does, so on two cores
-    /// both stay busy, and no third thread competes for them: each wake-up of a sleeping thread
-    /// costs tens of microseconds on a virtual machine.
     public func packets(_ body: (inout PacketLine) -> Void) throws(CaptureError) -> PacketScan {
+        try withoutActuallyEscaping(body) { body throws(CaptureError) in
+            try scan(reader: LineVisitor(body: body), helper: nil) { _ in }
+        }
+    }
+
+    /// Renders every frame's line to text with copies of `renderer`, in frame order, and hands the
+    /// text to `output` in pieces of about 64 KiB. Both threads render (see `scan`).
+    public func packets<Renderer: PacketLineRenderer & Sendable>(
+        rendering renderer: Renderer,
+        output: (UnsafeRawBufferPointer) -> Void
+    ) throws(CaptureError) -> PacketScan {
+        try scan(reader: renderer, helper: renderer, output: output)
+    }
+
+    /// Two threads share the work, a batch of frames at a time (`PacketBatchRing`): this one reads
+    /// frames (libpcap), decodes their headers and, between batches, renders the lines of batches
+    /// already analysed; the other analyses payloads, the one stage that must see every packet in
+    /// order, and, when it has nothing to analyse, renders the first lines of the batch it
+    /// analysed last (with `helper`), while they are still in its cache. So the two threads share
+    /// the rendering as their loads require, and no third thread competes for two cores: each
+    /// wake-up of a sleeping thread costs tens of microseconds on a virtual machine.
+    private func scan<Renderer: PacketLineRenderer>(
+        reader renderer: Renderer,
+        helper: Renderer?,
+        output: (UnsafeRawBufferPointer) -> Void
+    ) throws(CaptureError) -> PacketScan {
         let ring = PacketBatchRing()
-        let decoder = BatchDecoder(link: link, ring: ring)
+        let decoder = BatchDecoder(link: link, ring: ring, helper: helper)
         let thread = Thread(block: decoder.run)
         thread.stackSize = 8 << 20
         thread.start()
-        var reader = ReadingAndRendering(file: file, link: link, ring: ring)
-        reader.run(rendering: body)
+        var reader = ReadingAndRendering(file: file, link: link, ring: ring, renderer: renderer)
+        reader.run(output: output)
         // The decoder stored its result before passing its last batch on.
         guard var scan = decoder.scan else { preconditionFailure("the decoding thread ended without a result") }
         scan.counters.add(reader.counters)
@@ -39,6 +58,13 @@ extension OfflineCapture {
         }
         return scan
     }
+}
+
+/// Hands each line to a closure and writes no text: `packets(_:)`.
+private struct LineVisitor: PacketLineRenderer {
+    let body: (inout PacketLine) -> Void
+    func begin(firstFrameTime: Timestamp) {}
+    func render(_ line: inout PacketLine, into text: inout TextBuffer) { body(&line) }
 }
 
 /// Turns one frame's decoded headers into its `PacketLine`: the payload analysis of each segment,
@@ -164,32 +190,35 @@ private struct FrameLineDecoder {
 /// batches and decodes their headers there, while the bytes are in this core's cache, and renders
 /// the batches the decoder has finished whenever it has one. A read error ends the file early: it
 /// is kept in `failure`.
-private struct ReadingAndRendering {
+private struct ReadingAndRendering<Renderer: PacketLineRenderer> {
     private let file: PcapFile
     private let link: LinkLayer
     private let ring: PacketBatchRing
+    private var renderer: Renderer
+    private var text = TextBuffer(capacity: 1 << 17)
     private(set) var failure: CaptureError?
     private(set) var counters = DecodeCounters()
     private var readSequence = 0
     private var renderSequence = 0
 
-    init(file: PcapFile, link: LinkLayer, ring: PacketBatchRing) {
+    init(file: PcapFile, link: LinkLayer, ring: PacketBatchRing, renderer: Renderer) {
         self.file = file
         self.link = link
         self.ring = ring
+        self.renderer = renderer
     }
 
-    mutating func run(rendering render: (inout PacketLine) -> Void) {
+    mutating func run(output: (UnsafeRawBufferPointer) -> Void) {
         var decoder = FrameDecoder(link: link)
         decoder.followsICMPQuotes = true  // as Wireshark does
-        var batch = nextEmptyBatch(render)
+        var batch = nextEmptyBatch(output)
         do throws(CaptureError) {
             try file.forEachPacket { meta, bytes in
                 if !batch.add(meta, bytes, decoder: &decoder) {
                     ring.pass(from: .read)
                     readSequence &+= 1
-                    renderFinished(render)
-                    batch = nextEmptyBatch(render)
+                    renderFinished(output)
+                    batch = nextEmptyBatch(output)
                     _ = batch.add(meta, bytes, decoder: &decoder)  // an empty batch takes any frame
                 }
             }
@@ -199,33 +228,45 @@ private struct ReadingAndRendering {
         counters = decoder.counters
         batch.markLast()
         ring.pass(from: .read, isLast: true)
-        while !renderNext(render) {}
+        while !renderNext(output) {}
+        text.withBytes(output)
     }
 
     /// An emptied batch to read into; while none is free, renders (waiting for the decoder).
-    private mutating func nextEmptyBatch(_ render: (inout PacketLine) -> Void) -> PacketBatch.Filler {
+    private mutating func nextEmptyBatch(_ output: (UnsafeRawBufferPointer) -> Void) -> PacketBatch.Filler {
         while true {
             if let batch = ring.poll(readSequence, for: .read) {
                 let filler = batch.filler
                 filler.reset()
                 return filler
             }
-            _ = renderNext(render)
+            _ = renderNext(output)
         }
     }
 
     /// Renders every batch the decoder has passed on so far, without waiting.
-    private mutating func renderFinished(_ render: (inout PacketLine) -> Void) {
-        while let batch = ring.poll(renderSequence, for: .render) { _ = self.render(batch, render) }
+    private mutating func renderFinished(_ output: (UnsafeRawBufferPointer) -> Void) {
+        while let batch = ring.poll(renderSequence, for: .render) { _ = render(batch, output) }
     }
 
     /// Waits for the next analysed batch and renders it; returns whether it was the last.
-    private mutating func renderNext(_ render: (inout PacketLine) -> Void) -> Bool {
-        self.render(ring.take(renderSequence, for: .render), render)
+    private mutating func renderNext(_ output: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        render(ring.take(renderSequence, for: .render), output)
     }
 
-    private mutating func render(_ batch: PacketBatch, _ render: (inout PacketLine) -> Void) -> Bool {
-        for i in 0..<batch.count { render(&batch.lines[i]) }
+    /// Appends the text of the lines the decoder rendered, then renders the others.
+    private mutating func render(_ batch: PacketBatch, _ output: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        if renderSequence == 0, batch.count > 0 { renderer.begin(firstFrameTime: batch.metas[0].timestamp) }
+        let helped = batch.closeForHelp()
+        if helped > 0 {
+            batch.helperText.pointee.withBytes { text.append(raw: $0) }
+            batch.helperText.pointee.removeAll()
+        }
+        for i in helped..<batch.count { renderer.render(&batch.lines[i], into: &text) }
+        if text.count >= 1 << 16 {
+            text.withBytes(output)
+            text.removeAll()
+        }
         let last = batch.isLast
         ring.pass(from: .render, isLast: last)
         renderSequence &+= 1
@@ -233,48 +274,31 @@ private struct ReadingAndRendering {
     }
 }
 
-/// The decoding stage of `packets`: writes every frame's line into its batch. `scan` is written
-/// before the last batch is passed on.
-private final class BatchDecoder: @unchecked Sendable {
+/// The decoding stage of `packets`: writes every frame's line into its batch, and renders the
+/// first lines of a batch it passed on while it has nothing to decode (with `helper`, if any).
+/// `scan` is written before the last batch is passed on.
+private final class BatchDecoder<Renderer: PacketLineRenderer>: @unchecked Sendable {
     private let link: LinkLayer
     private let ring: PacketBatchRing
+    /// Only this thread uses it once it starts; `packets` hands over a copy of a `Sendable` one.
+    private var helper: Renderer?
     private(set) var scan: OfflineCapture.PacketScan?
 
-    init(link: LinkLayer, ring: PacketBatchRing) {
+    init(link: LinkLayer, ring: PacketBatchRing, helper: Renderer?) {
         self.link = link
         self.ring = ring
+        self.helper = helper
     }
 
     @Sendable func run() {
         var frames = FrameLineDecoder(link: link)
+        var helper = self.helper
         var sequence = 0
         while true {
             let batch = ring.take(sequence, for: .decode)
-            for i in 0..<batch.count {
-                let lifted = frames.decode(
-                    batch.decodedFrames + i,
-                    batch.segments(of: i),
-                    batch.terminals + i,
-                    batch.metas[i],
-                    into: &batch.lines[i]
-                )
-                let analysis = (
-                    hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
-                )
-                guard analysis.hello == .reassembled || analysis.sip == .reassembled else {
-                    // Other lines see only the batch's frames, which live as long as the line.
-                    if lifted { batch.keepBytes(ofLine: i) }
-                    continue
-                }
-                // Messages reassembled across segments live in the analyzer until its next packet.
-                frames.analyzer.reassembledHello.withUnsafeBytes { hello in
-                    frames.analyzer.reassembledSIP.withUnsafeBytes { sip in
-                        if analysis.hello == .reassembled { batch.lines[i].reassembledHello = hello }
-                        if analysis.sip == .reassembled { batch.lines[i].reassembledSIP = sip }
-                        batch.keepBytes(ofLine: i)
-                    }
-                }
-            }
+            let count = batch.count
+            warm(batch)
+            for i in 0..<count { decode(i, of: batch, with: &frames) }
             let last = batch.isLast
             if last {
                 scan = OfflineCapture.PacketScan(
@@ -283,9 +307,63 @@ private final class BatchDecoder: @unchecked Sendable {
                     truncation: nil
                 )
             }
+            // Read before passing the batch on: from then on the renderer may refill it.
+            if sequence == 0, count > 0 { helper?.begin(firstFrameTime: batch.metas[0].timestamp) }
+            if helper != nil { batch.openForHelp() }
             ring.pass(from: .decode, isLast: last)
             if last { return }
+            if helper != nil { help(render: batch, count: count, with: &helper) }
             sequence &+= 1
+        }
+    }
+
+    /// What `warm` read, kept so its loads are not optimised away.
+    private var warmth = 0
+
+    /// Before a batch is analysed: reads the first byte of each segment's payload in a loop of
+    /// independent loads. The payloads were written on the other core; analysed packet by packet,
+    /// each of those cache misses stalls its packet, while here they overlap.
+    private func warm(_ batch: PacketBatch) {
+        let segments = batch.state.pointee.segments
+        var sum = 0
+        for i in 0..<batch.state.pointee.segmentsUsed {
+            if let first = (segments + i).pointee.segment.payload.first { sum &+= Int(first) }
+        }
+        warmth &+= sum
+    }
+
+    /// Renders chunks of the batch's first lines until there is a batch to decode, the renderer
+    /// takes the batch over, or every line is claimed.
+    private func help(render batch: PacketBatch, count: Int, with helper: inout Renderer?) {
+        while ring.isEmpty(.decode), let chunk = batch.claimChunk(of: count) {
+            for i in chunk { helper?.render(&batch.lines[i], into: &batch.helperText.pointee) }
+            batch.finishChunk()
+        }
+    }
+
+    private func decode(_ i: Int, of batch: PacketBatch, with frames: inout FrameLineDecoder) {
+        let lifted = frames.decode(
+            batch.decodedFrames + i,
+            batch.segments(of: i),
+            batch.terminals + i,
+            batch.metas[i],
+            into: &batch.lines[i]
+        )
+        let analysis = (
+            hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
+        )
+        guard analysis.hello == .reassembled || analysis.sip == .reassembled else {
+            // Other lines see only the batch's frames, which live as long as the line.
+            if lifted { batch.keepBytes(ofLine: i) }
+            return
+        }
+        // Messages reassembled across segments live in the analyzer until its next packet.
+        frames.analyzer.reassembledHello.withUnsafeBytes { hello in
+            frames.analyzer.reassembledSIP.withUnsafeBytes { sip in
+                if analysis.hello == .reassembled { batch.lines[i].reassembledHello = hello }
+                if analysis.sip == .reassembled { batch.lines[i].reassembledSIP = sip }
+                batch.keepBytes(ofLine: i)
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 import Dissect
 import Flows
+import Foundation
 import Report
+import Synchronization
 import Wire
 
 /// Up to `capacity` frames and their lines, cycling reader → decoder → renderer → reader (see
@@ -54,6 +56,12 @@ final class PacketBatch: @unchecked Sendable {
     /// every frame writes and the other core reads: few frames have one, and it is 72 bytes.
     let terminals: UnsafeMutablePointer<TerminalPayload>
     let lines: UnsafeMutablePointer<PacketLine>
+    /// The text of the lines the decoder rendered (`claimChunk`): the batch's first ones, in order.
+    let helperText: UnsafeMutablePointer<TextBuffer>
+    /// How many chunks the decoder has claimed; `closedForHelp` once the renderer has the batch.
+    private let claimedChunks = Atomic<Int>(PacketBatch.closedForHelp)
+    /// How many of the claimed chunks the decoder has rendered.
+    private let renderedChunks = Atomic<Int>(0)
 
     init() {
         state = .allocate(capacity: 1)
@@ -70,6 +78,8 @@ final class PacketBatch: @unchecked Sendable {
         terminals = .allocate(capacity: Self.capacity)  // plain values, each written before it is read
         lines = .allocate(capacity: Self.capacity)
         lines.initialize(repeating: PacketLine(frame: 0, time: Timestamp(nanoseconds: 0)), count: Self.capacity)
+        helperText = .allocate(capacity: 1)
+        helperText.initialize(to: TextBuffer(capacity: 1 << 16))
     }
 
     deinit {
@@ -83,6 +93,8 @@ final class PacketBatch: @unchecked Sendable {
         terminals.deallocate()
         lines.deinitialize(count: Self.capacity)
         lines.deallocate()
+        helperText.deinitialize(count: 1)
+        helperText.deallocate()
     }
 
     var count: Int { state.pointee.count }
@@ -181,5 +193,48 @@ final class PacketBatch: @unchecked Sendable {
             if base >= framesBase, base + view.count <= framesBase + frames.count { return view }
             return state.pointee.spill.copy(view)
         }
+    }
+
+    // MARK: the decoder helping the renderer
+
+    /// Lines the decoder renders at a time when it has nothing to decode. Small enough that the
+    /// renderer seldom waits for a chunk in progress; large enough that claiming costs nothing.
+    static let chunkSize = 16
+    private static let closedForHelp = 1 << 40
+
+    /// Decoder, before passing the batch on: lets it claim chunks of the batch's lines.
+    func openForHelp() {
+        renderedChunks.store(0, ordering: .relaxed)
+        claimedChunks.store(0, ordering: .relaxed)  // published by the ring's hand-over
+    }
+
+    /// Decoder: the next chunk of lines to render into `helperText`, or nil once the renderer has
+    /// closed the batch or every line is claimed. `count` is the batch's, read before passing it on.
+    func claimChunk(of count: Int) -> Range<Int>? {
+        let chunk = claimedChunks.add(1, ordering: .acquiringAndReleasing).oldValue
+        let start = chunk &* Self.chunkSize
+        guard start < count else { return nil }
+        return start..<Swift.min(start &+ Self.chunkSize, count)
+    }
+
+    /// Decoder: the chunk it claimed last is in `helperText`.
+    func finishChunk() { renderedChunks.add(1, ordering: .releasing) }
+
+    /// Renderer: stops the decoder's claims and waits for the chunk it may be rendering. Returns how
+    /// many of the batch's first lines are in `helperText` already.
+    func closeForHelp() -> Int {
+        let count = state.pointee.count
+        let previous = claimedChunks.exchange(Self.closedForHelp, ordering: .acquiringAndReleasing)
+        // Never opened (no helper) or already closed: no chunk is the decoder's.
+        guard previous < Self.closedForHelp else { return 0 }
+        // A claim past the last line fails but still counts.
+        let claimed = Swift.min(previous, (count &+ Self.chunkSize &- 1) / Self.chunkSize)
+        // At most one chunk (a few microseconds) is in progress, unless its thread was preempted.
+        var spins = 0
+        while renderedChunks.load(ordering: .acquiring) < claimed {
+            spins &+= 1
+            if spins > 1_000 { sched_yield() }
+        }
+        return Swift.min(claimed &* Self.chunkSize, count)
     }
 }

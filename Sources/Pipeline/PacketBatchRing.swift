@@ -41,6 +41,9 @@ final class PacketBatchRing: @unchecked Sendable {
         queues[stage.rawValue].tryTake() ? batches[sequence % batches.count] : nil
     }
 
+    /// Whether nothing is handed to the stage (a relaxed look: the answer may be stale at once).
+    func isEmpty(_ stage: Stage) -> Bool { queues[stage.rawValue].isEmpty }
+
     /// Passes the batch the stage took last on to the next stage; the last one goes at once.
     func pass(from stage: Stage, isLast: Bool = false) {
         let queue = queues[(stage.rawValue &+ 1) % queues.count]
@@ -61,6 +64,8 @@ private final class HandOver: @unchecked Sendable {
     var held = 0
 
     init(available: Int) { self.available = Atomic(available) }
+
+    var isEmpty: Bool { available.load(ordering: .relaxed) == 0 }
 
     func tryTake() -> Bool {
         var count = available.load(ordering: .acquiring)

@@ -4,15 +4,17 @@ import Wire
 
 /// Renders `PacketLine`s as tshark-like text or as JSON lines (issue 3 item 8). Lines are taken
 /// `inout` only so the analysis is read in place, never copied; they are not changed.
-public struct PacketReport {
-    public var origin: Timestamp?
+public struct PacketReport: Sendable {
+    /// Text lines show times relative to this: the capture's first frame, as tshark does, also
+    /// when lines are filtered out.
+    private let origin: Timestamp
     /// Consecutive packets mostly fall in the same second.
     private var seconds = SecondsText()
     private var addresses = AddressText()
     /// `jsonNames`, held here so it is read without the lazy global's check on every line.
     private let protocolNames = Self.jsonNames
 
-    public init() {}
+    public init(timesRelativeTo origin: Timestamp = Timestamp(nanoseconds: 0)) { self.origin = origin }
 
     /// `{"frame":1,"time":1700000000.123456789,"src":"…","dst":"…","srcPort":…,"dstPort":…,
     /// "transport":"udp","protocols":["eth","ipv4","udp","stun"],"info":"…"}`
@@ -99,8 +101,7 @@ public struct PacketReport {
 
     /// `   12   0.123456 192.0.2.1:5000 → 198.51.100.2:3478  eth:ipv4:udp:stun  Binding request …`
     public mutating func appendText(_ line: inout PacketLine, to out: inout TextBuffer) {
-        if origin == nil { origin = line.time }
-        let relative = line.time.nanoseconds &- (origin?.nanoseconds ?? 0)
+        let relative = line.time.nanoseconds &- origin.nanoseconds
         out.append(decimal: line.frame)
         out.append(byte: 0x20)
         out.append(time: Timestamp(nanoseconds: relative))

@@ -47,32 +47,17 @@ struct Packets: ParsableCommand {
     }
 
     func run() throws {
-        let filter = protocolName.flatMap { ProtocolName(text: $0) }
-        var report = PacketReport()
-        var out = TextBuffer(capacity: 1 << 17)
-        let json = format == .json
+        let lines = PacketLineText(json: format == .json, filter: protocolName.flatMap { ProtocolName(text: $0) })
         let scan: OfflineCapture.PacketScan
         do {
-            scan = try OfflineCapture(path: file).packets { line in
-                if let filter, !line.protocols.contains(filter) { return }
-                if json { report.appendJSON(&line, to: &out) } else { report.appendText(&line, to: &out) }
-                if out.count >= 1 << 16 { Self.flush(&out) }
+            scan = try OfflineCapture(path: file).packets(rendering: lines) {
+                FileHandleWriter.standardOutput.write($0)
             }
         } catch {
-            Self.flush(&out)
             throw ExitStatus.fail(error)
         }
-        Self.flush(&out)
         if let truncation = scan.truncation {
             throw ExitStatus.fail(truncation)
         }
-    }
-
-    /// Writes what `out` holds to standard output and empties it. Kept out of the per-packet
-    /// closure, which then needs fewer registers saved on each call.
-    @inline(never)
-    private static func flush(_ out: inout TextBuffer) {
-        out.withBytes { FileHandleWriter.standardOutput.write($0) }
-        out.removeAll()
     }
 }
