@@ -82,16 +82,14 @@ private struct FrameLineDecoder {
         tunnels.followsICMPQuotes = true
     }
 
-    /// Returns whether the line holds packets lifted out of a tunnel, whose bytes lie in the
-    /// analyzer, not in the batch's frames.
+    /// Adds what the payloads say to a line the reader started (`PacketBatch.Filler`). Returns
+    /// whether the line holds packets lifted out of a tunnel, whose bytes lie in the analyzer, not
+    /// in the batch's frames.
     mutating func decode(
-        _ frame: UnsafePointer<PacketBatch.DecodedFrame>,
         _ segments: UnsafeBufferPointer<PacketBatch.DecodedSegment>,
-        _ terminalSlot: UnsafePointer<TerminalPayload>,
         _ meta: PacketMeta,
         into line: inout PacketLine
     ) -> Bool {
-        line.start(frame: meta.frame, time: meta.timestamp)
         var analysed = false
         var extra = LayerTrail()
         var quotedApps = LayerTrail()
@@ -102,7 +100,7 @@ private struct FrameLineDecoder {
                 if decoded.pointee.segment.insideICMPError {
                     analyzer.analyzeQuoted(decoded.pointee.segment, into: &scratch)
                     for i in 0..<scratch.protocols.count { quotedApps.append(scratch.protocols[i]) }
-                    line.malformed = line.malformed || scratch.malformed != nil
+                    if scratch.malformed != nil { line.malformed = true }
                     continue
                 }
                 if analysed {
@@ -125,28 +123,18 @@ private struct FrameLineDecoder {
                     into: &line.analysis
                 )
                 analysed = true
-                line.malformed = line.malformed || line.analysis.malformed != nil
-                line.payload = decoded.pointee.segment.payload
+                if line.analysis.malformed != nil { line.malformed = true }
                 extra = line.analysis.protocols  // empty until now: later segments only add to it
-                Self.noteEndpoints(decoded.pointee.segment, in: &line)
             }
         }
         // Packets lifted out of tunnels (IP-HTTPS) in this frame; the trail becomes theirs.
         let malformedLifted = tunnels.counters.malformed
         let lifted = analyzer.hasLiftedPackets && decodeLifted(meta, &line, &extra)
         if !analysed { line.analysis.reset() }
-        // A header the frame decoder could not read (cut short, impossible lengths) marks the line too.
-        line.malformed = line.malformed || frame.pointee.malformed || tunnels.counters.malformed != malformedLifted
-        line.protocols = lifted ? tunnels.trail : frame.pointee.trail
+        if tunnels.counters.malformed != malformedLifted { line.malformed = true }
+        if lifted { line.protocols = tunnels.trail }
         line.protocols.appendMissing(extra)
         if quotedApps.count > 0 { line.protocols.appendMissing(quotedApps) }
-        if line.source == nil,
-            let terminal = lifted ? tunnels.terminal : frame.pointee.endsInTerminal ? terminalSlot.pointee : nil
-        {
-            line.source = terminal.source
-            line.destination = terminal.destination
-            line.terminal = terminal
-        }
         return lifted
     }
 
@@ -158,31 +146,24 @@ private struct FrameLineDecoder {
     ) -> Bool {
         tunnels.decodeTunnelled(by: &analyzer, frame: meta.frame, time: meta.timestamp) { segment, analysis, _ in
             Self.adopt(segment, analysis, into: &line, extra: &extra)
+            line.noteEndpoints(of: segment)
         }
     }
 
-    private static func noteEndpoints(_ segment: TransportSegment, in line: inout PacketLine) {
-        line.source = segment.source.address
-        line.destination = segment.destination.address
-        line.sourcePort = segment.source.port
-        line.destinationPort = segment.destination.port
-        line.transport = segment.transport
-    }
-
-    /// A frame's later segments (tunnels) replace the line's analysis when they say more.
+    /// A frame's later segments (tunnels) replace the line's analysis when they say more. Their
+    /// endpoints are the reader's already.
     private static func adopt(
         _ segment: TransportSegment,
         _ analysis: PacketAnalysis,
         into line: inout PacketLine,
         extra: inout LayerTrail
     ) {
-        line.malformed = line.malformed || analysis.malformed != nil
+        if analysis.malformed != nil { line.malformed = true }
         if analysis.protocols.count > 0 {
             line.analysis.assign(analysis)
             line.payload = segment.payload
         }
         for i in 0..<analysis.protocols.count { extra.append(analysis.protocols[i]) }
-        noteEndpoints(segment, in: &line)
     }
 }
 
@@ -342,13 +323,7 @@ private final class BatchDecoder<Renderer: PacketLineRenderer>: @unchecked Senda
     }
 
     private func decode(_ i: Int, of batch: PacketBatch, with frames: inout FrameLineDecoder) {
-        let lifted = frames.decode(
-            batch.decodedFrames + i,
-            batch.segments(of: i),
-            batch.terminals + i,
-            batch.metas[i],
-            into: &batch.lines[i]
-        )
+        let lifted = frames.decode(batch.segments(of: i), batch.metas[i], into: &batch.lines[i])
         let analysis = (
             hello: batch.lines[i].analysis.tlsHelloLocation, sip: batch.lines[i].analysis.sipLocation
         )

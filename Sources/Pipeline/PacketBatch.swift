@@ -39,22 +39,13 @@ final class PacketBatch: @unchecked Sendable {
         var flow: (key: FlowKey, forward: Bool)
     }
 
-    /// What the reader's frame decoder found in one frame, besides its segments.
-    struct DecodedFrame {
-        var trail = LayerTrail()
-        /// The frame decoder could not read a header (cut short, impossible lengths).
-        var malformed = false
-        /// The innermost IP header carried something other than UDP/TCP, kept in `terminals`.
-        var endsInTerminal = false
-        var segments: Range<Int> = 0..<0
-    }
-
     let state: UnsafeMutablePointer<State>
     let metas: UnsafeMutablePointer<PacketMeta>
-    let decodedFrames: UnsafeMutablePointer<DecodedFrame>
-    /// By frame, written only where `endsInTerminal` is set. Kept apart from `decodedFrames`, which
-    /// every frame writes and the other core reads: few frames have one, and it is 72 bytes.
-    let terminals: UnsafeMutablePointer<TerminalPayload>
+    /// By frame: where its segments lie in `State.segments`.
+    let segmentRanges: UnsafeMutablePointer<Range<Int>>
+    /// By frame: the reader fills in what the headers say (frame, time, endpoints, the protocols up
+    /// to the transport, a terminal payload, a header cut short); the decoder adds what the
+    /// payloads say.
     let lines: UnsafeMutablePointer<PacketLine>
     /// The text of the lines the decoder rendered (`claimChunk`): the batch's first ones, in order.
     let helperText: UnsafeMutablePointer<TextBuffer>
@@ -73,9 +64,7 @@ final class PacketBatch: @unchecked Sendable {
             )
         )
         metas = .allocate(capacity: Self.capacity)
-        decodedFrames = .allocate(capacity: Self.capacity)
-        decodedFrames.initialize(repeating: DecodedFrame(), count: Self.capacity)
-        terminals = .allocate(capacity: Self.capacity)  // plain values, each written before it is read
+        segmentRanges = .allocate(capacity: Self.capacity)  // plain values, each written before it is read
         lines = .allocate(capacity: Self.capacity)
         lines.initialize(repeating: PacketLine(frame: 0, time: Timestamp(nanoseconds: 0)), count: Self.capacity)
         helperText = .allocate(capacity: 1)
@@ -89,8 +78,7 @@ final class PacketBatch: @unchecked Sendable {
         state.deinitialize(count: 1)
         state.deallocate()
         metas.deallocate()
-        decodedFrames.deallocate()
-        terminals.deallocate()
+        segmentRanges.deallocate()
         lines.deinitialize(count: Self.capacity)
         lines.deallocate()
         helperText.deinitialize(count: 1)
@@ -104,13 +92,13 @@ final class PacketBatch: @unchecked Sendable {
 
     /// The reader's handle on a batch: the same pointers, copied without reference counting, so
     /// taking in a frame costs no retain or release.
-    var filler: Filler { Filler(state: state, metas: metas, decodedFrames: decodedFrames, terminals: terminals) }
+    var filler: Filler { Filler(state: state, metas: metas, segmentRanges: segmentRanges, lines: lines) }
 
     struct Filler {
         let state: UnsafeMutablePointer<State>
         let metas: UnsafeMutablePointer<PacketMeta>
-        let decodedFrames: UnsafeMutablePointer<DecodedFrame>
-        let terminals: UnsafeMutablePointer<TerminalPayload>
+        let segmentRanges: UnsafeMutablePointer<Range<Int>>
+        let lines: UnsafeMutablePointer<PacketLine>
 
         func reset() {
             state.pointee.count = 0
@@ -142,18 +130,41 @@ final class PacketBatch: @unchecked Sendable {
             let malformedBefore = decoder.counters.malformed
             let firstSegment = state.pointee.segmentsUsed
             decoder.decode(UnsafeRawBufferPointer(frame), at: meta.timestamp) { segment in keep(segment) }
-            // Field by field: building a whole `DecodedFrame` first copied it through the stack.
-            let decoded = decodedFrames + count
-            decoded.pointee.trail = decoder.trail
-            if let terminal = decoder.terminal {
-                (terminals + count).initialize(to: terminal)
-                decoded.pointee.endsInTerminal = true
-            } else {
-                decoded.pointee.endsInTerminal = false
-            }
-            decoded.pointee.malformed = decoder.counters.malformed != malformedBefore
-            decoded.pointee.segments = firstSegment..<state.pointee.segmentsUsed
+            let segments = firstSegment..<state.pointee.segmentsUsed
+            segmentRanges[count] = segments
+            startLine(lines + count, meta, segments, decoder, malformed: decoder.counters.malformed != malformedBefore)
             return true
+        }
+
+        /// The line's fields the headers decide, written here, where they are in the cache, rather
+        /// than on the analysing core. Its endpoints are those of the last segment outside an ICMP
+        /// quote (the innermost tunnelled packet), or the terminal payload's when there is none.
+        @inline(__always)
+        private func startLine(
+            _ line: UnsafeMutablePointer<PacketLine>,
+            _ meta: PacketMeta,
+            _ segments: Range<Int>,
+            _ decoder: FrameDecoder,
+            malformed: Bool
+        ) {
+            line.pointee.start(frame: meta.frame, time: meta.timestamp)
+            line.pointee.protocols = decoder.trail
+            line.pointee.malformed = malformed
+            var payloadNoted = false
+            for k in segments {
+                let segment = state.pointee.segments + k
+                guard !segment.pointee.segment.insideICMPError else { continue }
+                line.pointee.noteEndpoints(of: segment.pointee.segment)
+                if !payloadNoted {
+                    line.pointee.payload = segment.pointee.segment.payload
+                    payloadNoted = true
+                }
+            }
+            if !payloadNoted, let terminal = decoder.terminal {
+                line.pointee.source = terminal.source
+                line.pointee.destination = terminal.destination
+                line.pointee.terminal = terminal
+            }
         }
 
         private func growFrames(to size: Int) {
@@ -180,7 +191,7 @@ final class PacketBatch: @unchecked Sendable {
 
     /// Frame `i`'s segments; their payloads stay valid while the batch holds the frame.
     func segments(of i: Int) -> UnsafeBufferPointer<DecodedSegment> {
-        let range = decodedFrames[i].segments
+        let range = segmentRanges[i]
         return UnsafeBufferPointer(start: state.pointee.segments + range.lowerBound, count: range.count)
     }
 

@@ -55,6 +55,16 @@ public struct PacketLine {
 }
 
 extension PacketLine {
+    /// Takes the segment's addresses, ports and transport as the line's.
+    @inlinable
+    public mutating func noteEndpoints(of segment: TransportSegment) {
+        source = segment.source.address
+        destination = segment.destination.address
+        sourcePort = segment.source.port
+        destinationPort = segment.destination.port
+        transport = segment.transport
+    }
+
     /// Re-points each byte view (payload, reassembled hello or SIP message, terminal payload) at the
     /// copy `keep` makes of its bytes, so the line outlives its frame.
     /// Empty views (most lines have only a payload) are left alone without calling `keep`.
