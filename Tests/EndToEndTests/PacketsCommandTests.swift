@@ -57,4 +57,30 @@ import Testing
             }
         }
     }
+
+    /// As tshark's time column (`frame.time_relative`), text times count from the capture's first
+    /// frame, also when `--protocol` leaves that frame out. Checked against the JSON's absolute
+    /// times, which `jsonLinePerFrame` checks against tshark's.
+    @Test func textTimesCountFromTheFirstFrameAlsoWithAFilter() throws {
+        let capture = CommandLineTests.repositoryRoot.appendingPathComponent("Captures/novpn-srflx/novpn-srflx.pcapng")
+            .path
+        let json = try CommandLineTests.run(["packets", "--format", "json", capture])
+        var times: [Int: Double] = [:]
+        for line in json.stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            times[try #require(object["frame"] as? Int)] = try #require(object["time"] as? Double)
+        }
+        let origin = try #require(times[1])
+        let text = try CommandLineTests.run(["packets", "--protocol", "srtp", capture])
+        let lines = text.stdout.split(separator: "\n")
+        let first = try #require(lines.first?.split(separator: " ").first.flatMap { Int($0) })
+        #expect(first > 1, "the filter must leave frame 1 out for this check to mean anything")
+        for line in lines {
+            let fields = line.split(separator: " ")
+            let frame = try #require(Int(fields[0]))
+            let relative = try #require(Double(fields[1]))
+            let absolute = try #require(times[frame])
+            #expect(abs(relative - (absolute - origin)) < 2e-6, "frame \(frame): \(relative) s")
+        }
+    }
 }
