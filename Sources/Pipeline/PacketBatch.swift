@@ -7,12 +7,13 @@ import Wire
 
 /// Up to `capacity` frames and their lines, cycling reader → decoder → renderer → reader (see
 /// `PacketBatchRing`). The reader copies frames into the batch and decodes their headers (link to
-/// transport: `DecodedFrame` and its segments, whose payloads point into the copies) while the
-/// bytes are still in its cache; the decoder analyses the segments and writes each frame's
-/// line into its slot, whose byte views then point into those copies (or, for bytes that came
-/// from elsewhere, such as a reassembled TLS hello, into the batch's spill arena); the renderer
-/// reads the lines. Everything is allocated once and reused, and all mutable state sits behind
-/// pointers: the class has only constants, so the hot path pays no dynamic exclusivity checks.
+/// transport: the segments, whose payloads point into the copies) while the bytes are still in its
+/// cache, and starts each frame's line with what the headers say; the decoder analyses the
+/// segments and adds what the payloads say to the lines, whose byte views then point into those
+/// copies (or, for bytes that came from elsewhere, such as a reassembled TLS hello, into the
+/// batch's spill arena); the renderer, with the decoder's help (`claimChunk`), reads the lines.
+/// Everything is allocated once and reused, and all mutable state sits behind pointers or in
+/// atomics: the class has only constants, so the hot path pays no dynamic exclusivity checks.
 final class PacketBatch: @unchecked Sendable {
     /// Small enough that a batch (frame, segment and line: about 900 bytes a frame) fits in a
     /// core's L2 cache; 512 to 2,048 frames measured no faster.
