@@ -39,39 +39,25 @@ import Testing
                 }
             }
         }
-        let finished = DispatchSemaphore(value: 0)
-        let readerAndRenderer = Thread {
-            var pauses = SystemRandomNumberGenerator()
-            var read = 0
-            var rendered = 0
-            func render(_ batch: PacketBatch) {
+        decoder.start()
+        let finished = startReadingAndRendering(
+            ring,
+            batches: batches,
+            pauseOneIn: 16,
+            longestPause: 100,
+            read: { batch, _ in batch.state.pointee.count = Int.random(in: 1...PacketBatch.capacity) },
+            render: { batch, sequence in
                 let helped = batch.closeForHelp()
                 let count = batch.count
                 let text = batch.helperText.pointee.withBytes { String(decoding: $0, as: UTF8.self) }
-                let expected = (0..<helped).map { "\(rendered * 1_000 + $0)\n" }.joined()
+                let expected = (0..<helped).map { "\(sequence * 1_000 + $0)\n" }.joined()
                 let wholeChunks = helped % PacketBatch.chunkSize == 0 || helped == count
                 if text != expected || helped > count || !wholeChunks { failures.count.add(1, ordering: .relaxed) }
                 failures.helpedLines.add(helped, ordering: .relaxed)
                 batch.helperText.pointee.removeAll()
                 ring.pass(from: .render)
-                rendered += 1
             }
-            while rendered < batches {
-                if Bool.random(using: &pauses), let batch = ring.poll(rendered, for: .render) {
-                    render(batch)
-                } else if read < batches, let batch = ring.poll(read, for: .read) {
-                    batch.state.pointee.count = Int.random(in: 1...PacketBatch.capacity, using: &pauses)
-                    ring.pass(from: .read, isLast: read == batches - 1)
-                    read += 1
-                } else {
-                    render(ring.take(rendered, for: .render))
-                }
-                if Int.random(in: 0..<16, using: &pauses) == 0 { usleep(UInt32.random(in: 1...100, using: &pauses)) }
-            }
-            finished.signal()
-        }
-        decoder.start()
-        readerAndRenderer.start()
+        )
         #expect(finished.wait(timeout: .now() + 60) == .success, "the stages stopped waiting for each other")
         #expect(failures.count.load(ordering: .relaxed) == 0)
         // The race must have been run: the decoder rendered part of the lines, not none of them.

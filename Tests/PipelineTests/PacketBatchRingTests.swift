@@ -28,34 +28,18 @@ import Testing
                 ring.pass(from: .decode, isLast: sequence == batches - 1)
             }
         }
-        let finished = DispatchSemaphore(value: 0)
-        let readerAndRenderer = Thread {
-            var pauses = SystemRandomNumberGenerator()
-            var read = 0
-            var rendered = 0
-            func render(_ batch: PacketBatch) {
-                if batch.state.pointee.framesUsed != rendered { failures.count.add(1, ordering: .relaxed) }
-                ring.pass(from: .render)
-                rendered += 1
-            }
-            while rendered < batches {
-                // As `packets` does, but in a random order: render what is ready, or read while
-                // a batch is free, or wait for the decoder.
-                if Bool.random(using: &pauses), let batch = ring.poll(rendered, for: .render) {
-                    render(batch)
-                } else if read < batches, let batch = ring.poll(read, for: .read) {
-                    batch.state.pointee.count = read  // "read"
-                    ring.pass(from: .read, isLast: read == batches - 1)
-                    read += 1
-                } else {
-                    render(ring.take(rendered, for: .render))
-                }
-                if Int.random(in: 0..<64, using: &pauses) == 0 { usleep(UInt32.random(in: 1...200, using: &pauses)) }
-            }
-            finished.signal()
-        }
         decoder.start()
-        readerAndRenderer.start()
+        let finished = startReadingAndRendering(
+            ring,
+            batches: batches,
+            pauseOneIn: 64,
+            longestPause: 200,
+            read: { batch, sequence in batch.state.pointee.count = sequence },  // "read"
+            render: { batch, sequence in
+                if batch.state.pointee.framesUsed != sequence { failures.count.add(1, ordering: .relaxed) }
+                ring.pass(from: .render)
+            }
+        )
         #expect(finished.wait(timeout: .now() + 60) == .success, "the stages stopped waiting for each other")
         #expect(failures.count.load(ordering: .relaxed) == 0)
     }
