@@ -20,39 +20,61 @@ public struct FlowState: Sendable {
     /// More new SSRCs than this without any stream in sequence: the "RTP" is random bytes.
     public static let ssrcChurnLimit = 6
 
-    // The fields a lookup and an RTP packet read come first, so a packet touches three cache
-    // lines of its flow, not six: the table holds thousands of flows and misses the cache on
-    // most packets.
+    // What a packet reads sits in the row's first cache lines (rows start on a line, see
+    // `FlowRows`): line 0 holds what every packet reads (key, count, the SSRC counters and flags),
+    // line 1 the classification and the evidence frames, line 2 the first RTP streams. A busy
+    // capture has thousands of flows, so each line a packet touches is a likely cache miss.
     public let key: FlowKey
     public var packets = 0
-    public var classification: FlowClassification = .probing(packets: 0)
+    var newSSRCs: Int32 = 0
+    var validSSRCs: Int32 = 0
     public var rtpRejected = false
     /// Media here is SRTP: a DTLS handshake offered use_srtp, or TURN/ICE framing surrounds it.
     public var srtp = false
-    var newSSRCs = 0
-    var validSSRCs = 0
-    /// First frame of each kind of evidence, for the judge.
-    public var rtpFrame: Int?
-    public var dtlsFrame: Int?
-    /// The RTP streams (SSRC and direction) this flow carries.
+    /// TLS: ServerHello chose a NULL cipher (IP-HTTPS's clear mode).
+    public var nullCipher = false
+    public var iphttps = false
+    /// OpenVPN: whether the control channel carries TLS in clear (tls-auth or none) — decided by
+    /// the first P_CONTROL_V1 payload; false with tls-crypt, whose control payloads are encrypted.
+    var openvpnControlTLS: Bool?
+    public var classification: FlowClassification = .probing(packets: 0)
+    // First frame of each kind of evidence, for the judge: stored as plain words (`noFrame`
+    // when there is none), so they take 8 bytes each instead of an optional's 16.
+    private var rtpFrameWord = FlowState.noFrame
+    private var dtlsFrameWord = FlowState.noFrame
+    private var stunFrameWord = FlowState.noFrame
+    private var turnFrameWord = FlowState.noFrame
+    /// The RTP streams (SSRC and direction) this flow carries: the count ends line 1, and the first
+    /// two streams fill line 2.
     public internal(set) var streams = RTPStreamSlots()
-    public var stunFrame: Int?
-    public var turnFrame: Int?
     public var firstFrame: Int
     /// TURN channels bound on this flow (ChannelBind requests/successes), up to 8.
     public var channels = TURNChannels()
     /// Malformed packets of a recognised protocol on this flow.
     public var anomalies = 0
-    /// TLS: ServerHello chose a NULL cipher (IP-HTTPS's clear mode).
-    public var nullCipher = false
     /// The MAC that ends each NULL-cipher record's plaintext; nil when the suite's records cannot be read.
     var nullCipherMACLength: Int?
-    public var iphttps = false
-    /// OpenVPN: whether the control channel carries TLS in clear (tls-auth or none) — decided by
-    /// the first P_CONTROL_V1 payload; false with tls-crypt, whose control payloads are encrypted.
-    var openvpnControlTLS: Bool?
-    /// TCP: the row of this flow's reassembly state in `FlowTable.streams`; -1 for UDP.
+    /// TCP: the row of this flow's reassembly state in `FlowTable.tcpStreams`; -1 for UDP.
     var tcpRow: Int32 = -1
+
+    private static let noFrame = Int.min
+
+    public var rtpFrame: Int? {
+        get { rtpFrameWord == Self.noFrame ? nil : rtpFrameWord }
+        set { rtpFrameWord = newValue ?? Self.noFrame }
+    }
+    public var dtlsFrame: Int? {
+        get { dtlsFrameWord == Self.noFrame ? nil : dtlsFrameWord }
+        set { dtlsFrameWord = newValue ?? Self.noFrame }
+    }
+    public var stunFrame: Int? {
+        get { stunFrameWord == Self.noFrame ? nil : stunFrameWord }
+        set { stunFrameWord = newValue ?? Self.noFrame }
+    }
+    public var turnFrame: Int? {
+        get { turnFrameWord == Self.noFrame ? nil : turnFrameWord }
+        set { turnFrameWord = newValue ?? Self.noFrame }
+    }
 
     init(key: FlowKey, firstFrame: Int) {
         self.key = key
@@ -87,7 +109,9 @@ public struct FlowState: Sendable {
     }
 
     /// STUN, DTLS or RTP already seen here: evidence that lets weaker media shapes count.
-    var carriesMedia: Bool { stunFrame != nil || dtlsFrame != nil || rtpFrame != nil }
+    var carriesMedia: Bool {
+        stunFrameWord != Self.noFrame || dtlsFrameWord != Self.noFrame || rtpFrameWord != Self.noFrame
+    }
 
     public var confirmedProtocol: ProtocolName? {
         if case .confirmed(let name, _) = classification { return name }

@@ -4,43 +4,101 @@ import Wire
 /// A UDP or TCP 5-tuple with its ends in a fixed order, so both directions find one entry.
 public typealias FlowKey = EndpointPairIndex.Key
 
-/// Flows by 5-tuple: states in an array, found through one cheap-hashed index (Swift's SipHash on
-/// every packet cost more than the decode), and updated in place by the analyzer. TCP flows keep
-/// their reassembly state in a side table so the per-packet state stays small.
+/// Flows by 5-tuple: states in `FlowRows`, found through one cheap-hashed index (Swift's SipHash on
+/// every packet cost more than the decode), and updated in place by the analyzer through the row's
+/// pointer. TCP flows keep their reassembly state in a side table so the per-packet state stays small.
 public struct FlowTable: Sendable {
     var index = EndpointPairIndex()
-    /// Every flow's key, by row (each state holds its own: `FlowState.key`).
-    public var keys: [FlowKey] { states.map(\.key) }
-    public internal(set) var states: [FlowState] = []
+    private var rows = FlowRows()
     var tcpStreams: [TCPStreamState] = []
 
     public init() {}
 
-    public var count: Int { states.count }
+    public var count: Int { rows.count }
+
+    /// Every flow's key, by row.
+    public var keys: [FlowKey] { (0..<rows.count).map { rows.pointer(to: $0).pointee.key } }
 
     public func state(of key: FlowKey) -> FlowState? {
         guard let row = existingRow(of: key) else { return nil }
-        return states[row]
+        return rows.pointer(to: row).pointee
     }
 
     /// Rows are filed in the index in creation order, so a row's entry number is the row; the
     /// key is checked in the row itself (`FlowState.key`), the cache line the packet needs next.
     @inline(__always)
     private func existingRow(of key: FlowKey) -> Int? {
-        index.entry(for: key) { row in row < states.count && states[row].key == key }
+        index.entry(for: key) { row in row < rows.count && rows.pointer(to: row).pointee.key == key }
     }
 
-    /// The row of `key`'s flow, created on its first packet.
-    mutating func row(for key: FlowKey, frame: Int) -> Int {
-        if let row = existingRow(of: key) { return row }
+    /// The state of `key`'s flow, created on its first packet, to update in place. The pointer is
+    /// valid until the next call: a new flow may move the rows.
+    mutating func flow(for key: FlowKey, frame: Int) -> UnsafeMutablePointer<FlowState> {
+        // A copy of the table (a finished scan's result) shares the rows until one of them changes.
+        if !isKnownUniquelyReferenced(&rows) { rows = rows.copy() }
+        if let row = existingRow(of: key) { return rows.pointer(to: row) }
         var state = FlowState(key: key, firstFrame: frame)
         if key.transport == .tcp {
             state.tcpRow = Int32(truncatingIfNeeded: tcpStreams.count)
             tcpStreams.append(TCPStreamState())
         }
-        states.append(state)
-        index.set(states.count &- 1, for: key)
-        return states.count &- 1
+        let row = rows.append(state)
+        index.set(row, for: key)
+        return rows.pointer(to: row)
+    }
+}
+
+/// The flow states, each row starting on a 64-byte cache line (an array's elements start wherever
+/// its header ends), so a packet reads its flow's first lines and no more: with thousands of flows,
+/// each line is a likely cache miss. Rows are reached through pointers, which also skips the
+/// array's uniqueness check and exclusivity bookkeeping on every access.
+private final class FlowRows: @unchecked Sendable {
+    static let lineSize = 64
+    static let stride = (MemoryLayout<FlowState>.stride &+ lineSize &- 1) / lineSize &* lineSize
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity &* Self.stride, alignment: Self.lineSize)
+    }
+
+    deinit {
+        for row in 0..<count { pointer(to: row).deinitialize(count: 1) }
+        base.deallocate()
+    }
+
+    @inline(__always)
+    func pointer(to row: Int) -> UnsafeMutablePointer<FlowState> {
+        (base + row &* Self.stride).assumingMemoryBound(to: FlowState.self)
+    }
+
+    func append(_ state: FlowState) -> Int {
+        if count == capacity { grow() }
+        (base + count &* Self.stride).initializeMemory(as: FlowState.self, repeating: state, count: 1)
+        count &+= 1
+        return count &- 1
+    }
+
+    func copy() -> FlowRows {
+        let copy = FlowRows(capacity: capacity)
+        for row in 0..<count { _ = copy.append(pointer(to: row).pointee) }
+        return copy
+    }
+
+    private func grow() {
+        let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity &* 2 &* Self.stride, alignment: Self.lineSize)
+        for row in 0..<count {
+            (larger + row &* Self.stride).initializeMemory(
+                as: FlowState.self,
+                repeating: pointer(to: row).move(),
+                count: 1
+            )
+        }
+        base.deallocate()
+        base = larger
+        capacity &*= 2
     }
 }
 
