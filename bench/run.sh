@@ -19,8 +19,9 @@ cc -O2 -o "$OUT/bare-loop" bench/bare-loop.c $(pkg-config --cflags --libs libpca
 cat "$CAPTURE" > /dev/null  # warm the page cache for everyone alike
 
 # The machine is shared and noisy, and its speed drifts over seconds: each round times the bare
-# loop, `conversations` and `packets` back to back, and ratios are taken within a round, so a slow
-# phase slows all three alike. Reported: best and median wall time, median CPU time (user + system;
+# loop (the goals' reference: plain libpcap), the same loop reading as callpath does (its 64 KiB
+# stdio buffer: how much of callpath's time is reading), `conversations` and `packets` back to
+# back, and ratios are taken within a round, so a slow phase slows them all alike. Reported: best and median wall time, median CPU time (user + system;
 # `packets` runs on two threads, so its CPU time exceeds its wall time), peak RSS, and the
 # median and best of the per-round ratios to the bare loop.
 # time_one NAME CMD...: appends "wall cpu rss_kib" to $OUT/NAME.times
@@ -34,6 +35,7 @@ echo "capture: $CAPTURE ($(du -h "$CAPTURE" | cut -f1), $PACKETS packets), $RUNS
 rm -f "$OUT"/*.times
 for _ in $(seq "$RUNS"); do
   time_one bare "$OUT/bare-loop" "$CAPTURE"
+  time_one reading "$OUT/bare-loop" "$CAPTURE" --as-callpath
   time_one conversations "$CALLPATH" conversations --format json "$CAPTURE"
   time_one packets "$CALLPATH" packets --format json "$CAPTURE"
 done
@@ -59,6 +61,7 @@ def line(label, name, paired=True):
     return statistics.median(walls), statistics.median(ratios)
 print(f"{'command':38} {'best s':>8} {'median s':>8} {'CPU s':>8} {'RSS MiB':>8} {'ratio':>9} {'best':>8}")
 line("bare libpcap loop", "bare")
+_, reading_ratio = line("libpcap loop reading as callpath does", "reading")
 conv, conv_ratio = line("callpath conversations --format json", "conversations")
 pkts, pkts_ratio = line("callpath packets --format json", "packets")
 tconv, _ = line("tshark -z conv,udp -z conv,tcp (1 run)", "tshark-conv", paired=False)
@@ -66,4 +69,5 @@ tsum, _ = line("tshark (summary lines, 1 run)", "tshark-summary", paired=False)
 print(f"ratio: median over the rounds of wall time / the same round's bare loop; best: the best round")
 print(f"conversations: {tconv / conv:.1f}x faster than tshark, {conv_ratio:.2f}x the bare loop (goals: >= 20x, <= 2x)")
 print(f"packets: {tsum / pkts:.1f}x faster than tshark's summary, {pkts_ratio:.2f}x the bare loop (goal: <= 3x)")
+print(f"reading alone, with callpath's 64 KiB stdio buffer: {reading_ratio:.2f}x the bare loop")
 PY
