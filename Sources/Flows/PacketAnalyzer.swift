@@ -58,8 +58,8 @@ public struct PacketAnalyzer {
     ) {
         result.reset()
         let (key, forward) = flow
-        let flow = table.flow(for: key, frame: frame)
-        flow.pointee.countPacket(frame: frame)
+        let state = table.flow(for: key, frame: frame)
+        state.pointee.countPacket(frame: frame)
         if !segment.reassembled {
             payloads.enclosingDepth = segment.tunnelDepth
             payloads.enclosingLayers = segment.layers
@@ -68,7 +68,7 @@ public struct PacketAnalyzer {
                 payloads.analyzeDatagram(
                     segment.payload,
                     segment,
-                    &flow.pointee,
+                    &state.pointee,
                     key: key,
                     forward: forward,
                     frame: frame,
@@ -76,13 +76,13 @@ public struct PacketAnalyzer {
                     &result
                 )
             case .tcp:
-                let tcpRow = Int(flow.pointee.tcpRow)
+                let tcpRow = Int(state.pointee.tcpRow)
                 guard tcpRow >= 0, tcpRow < table.tcpStreams.count else { break }
                 if forward {
                     let peer = table.tcpStreams[tcpRow].backward.acknowledgments
                     payloads.analyzeStream(
                         segment,
-                        &flow.pointee,
+                        &state.pointee,
                         &table.tcpStreams[tcpRow].forward,
                         peer: peer,
                         frame: frame,
@@ -93,7 +93,7 @@ public struct PacketAnalyzer {
                     let peer = table.tcpStreams[tcpRow].forward.acknowledgments
                     payloads.analyzeStream(
                         segment,
-                        &flow.pointee,
+                        &state.pointee,
                         &table.tcpStreams[tcpRow].backward,
                         peer: peer,
                         frame: frame,
@@ -104,7 +104,7 @@ public struct PacketAnalyzer {
             }
         }
         if result.malformed != nil {
-            flow.pointee.anomalies &+= 1
+            state.pointee.anomalies &+= 1
             malformedPackets &+= 1
         }
     }
