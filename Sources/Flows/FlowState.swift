@@ -38,12 +38,11 @@ public struct FlowState: Sendable {
     /// the first P_CONTROL_V1 payload; false with tls-crypt, whose control payloads are encrypted.
     var openvpnControlTLS: Bool?
     public var classification: FlowClassification = .probing(packets: 0)
-    // First frame of each kind of evidence, for the judge: stored as plain words (`noFrame`
-    // when there is none), so they take 8 bytes each instead of an optional's 16.
-    private var rtpFrameWord = FlowState.noFrame
-    private var dtlsFrameWord = FlowState.noFrame
-    private var stunFrameWord = FlowState.noFrame
-    private var turnFrameWord = FlowState.noFrame
+    /// First frame of each kind of evidence, for the judge.
+    @FrameWord public var rtpFrame: Int?
+    @FrameWord public var dtlsFrame: Int?
+    @FrameWord public var stunFrame: Int?
+    @FrameWord public var turnFrame: Int?
     /// The RTP streams (SSRC and direction) this flow carries: the count ends line 1, and the first
     /// two streams fill line 2.
     public internal(set) var streams = RTPStreamSlots()
@@ -56,25 +55,6 @@ public struct FlowState: Sendable {
     var nullCipherMACLength: Int?
     /// TCP: the row of this flow's reassembly state in `FlowTable.tcpStreams`; -1 for UDP.
     var tcpRow: Int32 = -1
-
-    private static let noFrame = Int.min
-
-    public var rtpFrame: Int? {
-        get { rtpFrameWord == Self.noFrame ? nil : rtpFrameWord }
-        set { rtpFrameWord = newValue ?? Self.noFrame }
-    }
-    public var dtlsFrame: Int? {
-        get { dtlsFrameWord == Self.noFrame ? nil : dtlsFrameWord }
-        set { dtlsFrameWord = newValue ?? Self.noFrame }
-    }
-    public var stunFrame: Int? {
-        get { stunFrameWord == Self.noFrame ? nil : stunFrameWord }
-        set { stunFrameWord = newValue ?? Self.noFrame }
-    }
-    public var turnFrame: Int? {
-        get { turnFrameWord == Self.noFrame ? nil : turnFrameWord }
-        set { turnFrameWord = newValue ?? Self.noFrame }
-    }
 
     init(key: FlowKey, firstFrame: Int) {
         self.key = key
@@ -109,13 +89,24 @@ public struct FlowState: Sendable {
     }
 
     /// STUN, DTLS or RTP already seen here: evidence that lets weaker media shapes count.
-    var carriesMedia: Bool {
-        stunFrameWord != Self.noFrame || dtlsFrameWord != Self.noFrame || rtpFrameWord != Self.noFrame
-    }
+    var carriesMedia: Bool { stunFrame != nil || dtlsFrame != nil || rtpFrame != nil }
 
     public var confirmedProtocol: ProtocolName? {
         if case .confirmed(let name, _) = classification { return name }
         return nil
+    }
+}
+
+/// An optional frame number stored in one word (`Int.min` for none), so a flow's evidence frames
+/// take 8 bytes each instead of an optional's 16 and fit the row's second cache line.
+@propertyWrapper public struct FrameWord: Sendable {
+    private var word = Int.min
+
+    public init() {}
+
+    public var wrappedValue: Int? {
+        get { word == .min ? nil : word }
+        set { word = newValue ?? .min }
     }
 }
 
