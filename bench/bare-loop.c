@@ -5,7 +5,6 @@
  * show how much of callpath's time is reading. */
 #include <pcap/pcap.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv) {

@@ -32,11 +32,11 @@ extension OfflineCapture {
 
     /// Two threads share the work, a batch of frames at a time (`PacketBatchRing`): this one reads
     /// frames (libpcap), decodes their headers, starts their lines and, between batches, renders
-    /// the lines of batches already analysed; the other analyses payloads, the one stage that must see every packet in
-    /// order, and, when it has nothing to analyse, renders the first lines of the batch it
-    /// analysed last (with `helper`), while they are still in its cache. So the two threads share
-    /// the rendering as their loads require, and no third thread competes for two cores: each
-    /// wake-up of a sleeping thread costs tens of microseconds on a virtual machine.
+    /// the lines of batches already analysed; the other analyses payloads, the one stage that must
+    /// see every packet in order, and, when it has nothing to analyse, renders the first lines of
+    /// the batch it analysed last (with `helper`), while they are still in its cache. So the two
+    /// threads share the rendering as their loads require, and no third thread competes for two
+    /// cores: each wake-up of a sleeping thread costs tens of microseconds on a virtual machine.
     private func scan<Renderer: PacketLineRenderer>(
         reader renderer: Renderer,
         helper: Renderer?,
@@ -255,8 +255,8 @@ private struct ReadingAndRendering<Renderer: PacketLineRenderer> {
     }
 }
 
-/// The decoding stage of `packets`: adds what the payloads say to every frame's line, and renders the
-/// first lines of a batch it passed on while it has nothing to decode (with `helper`, if any).
+/// The decoding stage of `packets`: adds what the payloads say to every frame's line, and renders
+/// the first lines of a batch it passed on while it has nothing to decode (with `helper`, if any).
 /// `scan` is written before the last batch is passed on.
 private final class BatchDecoder<Renderer: PacketLineRenderer>: @unchecked Sendable {
     private let link: LinkLayer
